@@ -1,0 +1,49 @@
+// Bundles every entry point with ncc into dist/<name>/index.js.
+//   node scripts/build.mjs            write into dist/
+//   node scripts/build.mjs --out DIR  write into DIR (the freshness test uses this)
+import { createRequire } from 'node:module';
+import { mkdir, rm, writeFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const ncc = require('@vercel/ncc');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// name in dist/ -> source entry
+export const ENTRIES = {
+  cli: 'src/cli/index.ts',
+};
+
+const args = process.argv.slice(2);
+const outIdx = args.indexOf('--out');
+const outRoot = outIdx >= 0 ? path.resolve(args[outIdx + 1]) : path.join(root, 'dist');
+
+for (const [name, entry] of Object.entries(ENTRIES)) {
+  const { code, assets } = await ncc(path.join(root, entry), {
+    minify: false,
+    sourceMap: false,
+    quiet: true,
+    // No cache, so the output depends on the sources only.
+    cache: false,
+    target: 'es2022',
+  });
+  const dir = path.join(outRoot, name);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const shebang = name === 'cli' && !code.startsWith('#!') ? '#!/usr/bin/env node\n' : '';
+  await writeFile(path.join(dir, 'index.js'), shebang + code, { mode: 0o755 });
+  for (const [file, asset] of Object.entries(assets)) {
+    // Native addons and Windows helpers only work where they were built.
+    if (file.endsWith('.node') || file.endsWith('.exe')) continue;
+    const target = path.join(dir, file);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, asset.source, { mode: asset.permissions ?? 0o644 });
+  }
+}
+// Drop bundles whose entry no longer exists.
+if (outIdx < 0) {
+  for (const d of await readdir(outRoot)) {
+    if (!(d in ENTRIES)) await rm(path.join(outRoot, d), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,7 @@
+import type { Command } from '../command';
+
+/**
+ * Every CLI command. Each lives in its own file in this folder; add yours
+ * to this list (one import, one entry).
+ */
+export const COMMANDS: Command[] = [];
