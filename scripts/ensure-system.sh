@@ -33,6 +33,7 @@ declare -A NEED=(
   [openssl]=openssl
   [jq]=jq
   [ip]=iproute2
+  [groovy]=groovy
 )
 # Compose v2 and buildx come from Debian trixie (bookworm's compose is v1).
 TRIXIE_NEED=(docker-compose docker-buildx)

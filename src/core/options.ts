@@ -44,6 +44,21 @@ export const OPTIONS = {
   'registry-username': { flag: 'registry-username', type: 'string', description: 'registry user for the hosts\' pulls' },
   'registry-password': { flag: 'registry-password', type: 'string', secret: true, description: 'registry password for the hosts\' pulls' },
   'dry-run': { flag: 'dry-run', type: 'boolean', description: 'preflight and rollout deploy --dry-run on every host; nothing switches' },
+  // build-push
+  image: { flag: 'image', type: 'string', description: 'image repository to build and push, without tag (e.g. 127.0.0.1:5000/group/app)' },
+  tags: { flag: 'tags', type: 'multiline', description: 'extra tags, one a line (sha-<7>, the branch, pr-N are always given)' },
+  context: { flag: 'context', type: 'string', description: 'build context folder (default .)' },
+  dockerfile: { flag: 'dockerfile', input: 'file', env: 'DELIVERY_DOCKERFILE', type: 'string', description: 'Dockerfile path (default <context>/Dockerfile)' },
+  'build-args': { flag: 'build-args', type: 'multiline', description: 'build arguments, KEY=VALUE one a line' },
+  push: { flag: 'push', type: 'boolean', description: 'push the image (default true; false only builds)' },
+  latest: { flag: 'latest', type: 'boolean', description: 'also tag latest when building the default branch' },
+  registry: { flag: 'registry', type: 'string', description: 'registry to log in to (default: the image\'s registry)' },
+  // preview
+  'pr-number': { flag: 'pr', input: 'pr-number', env: 'DELIVERY_PR', type: 'string', description: 'pull request number (Actions: from the event)' },
+  teardown: { flag: 'teardown', type: 'boolean', description: 'remove the preview instead of deploying it (Actions: on pull_request closed)' },
+  token: { flag: 'github-token', input: 'token', env: 'DELIVERY_GITHUB_TOKEN', type: 'string', secret: true, description: 'GitHub token for the PR comment and the open-PR check (Actions: github.token)' },
+  repository: { flag: 'repository', env: 'DELIVERY_REPOSITORY', type: 'string', description: 'owner/repo for the PR comment (Actions: GITHUB_REPOSITORY)' },
+  'cleanup-older-than': { flag: 'cleanup-older-than', type: 'string', description: 'also remove previews of PRs no longer open whose release is older than this (e.g. 0, 12h, 7d)' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
