@@ -13,6 +13,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // name in dist/ -> source entry
 export const ENTRIES = {
   cli: 'src/cli/index.ts',
+  deploy: 'src/actions/deploy.ts',
+  'build-push': 'src/actions/build-push.ts',
+  rollback: 'src/actions/rollback.ts',
 };
 
 const args = process.argv.slice(2);

@@ -1,7 +1,10 @@
 import type { Command } from '../command';
+import { buildPushCommand } from './build-push';
 
 /**
  * Every CLI command. Each lives in its own file in this folder; add yours
  * to this list (one import, one entry).
  */
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [
+  buildPushCommand,
+];
