@@ -59,6 +59,9 @@ export const OPTIONS = {
   token: { flag: 'github-token', input: 'token', env: 'DELIVERY_GITHUB_TOKEN', type: 'string', secret: true, description: 'GitHub token for the PR comment and the open-PR check (Actions: github.token)' },
   repository: { flag: 'repository', env: 'DELIVERY_REPOSITORY', type: 'string', description: 'owner/repo for the PR comment (Actions: GITHUB_REPOSITORY)' },
   'cleanup-older-than': { flag: 'cleanup-older-than', type: 'string', description: 'also remove previews of PRs no longer open whose release is older than this (e.g. 0, 12h, 7d)' },
+  // lb-config
+  format: { flag: 'format', type: 'string', description: 'lb-config output: apache or haproxy' },
+  probe: { flag: 'probe', type: 'boolean', description: 'lb-config: ask every host\'s router for the health check URI once; warn about each host not answering 200' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;
