@@ -1,0 +1,230 @@
+/**
+ * The fleet executor's modes and failure policies over an in-memory FAKE
+ * fleet (test/unit/fleet-fake.ts). The SSH path is tested end to end.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryLogger } from '../../src/core/logger';
+import type { OnFailure } from '../../src/core/types';
+import { FleetRun, type SwitchTarget } from '../../src/fleet/executor';
+import { FakeFleet, FakeHost, type FakeHostBehaviour } from './fleet-fake';
+
+const APP = 'g/a';
+
+function fleet(n: number, behaviours: Record<number, FakeHostBehaviour> = {}, current: string | null = 'r1') {
+  return new FakeFleet(Array.from({ length: n }, (_, i) => new FakeHost(`web${i + 1}`, current, behaviours[i + 1] ?? {})));
+}
+
+function target(f: FakeFleet, over: Partial<SwitchTarget> & { batches?: number[][] } = {}, release = 'r2'): SwitchTarget {
+  const hosts = [...f.hosts.values()];
+  const batchOf = (i: number) => (over.batches ? over.batches.findIndex((b) => b.includes(i + 1)) : 0);
+  return {
+    application: APP,
+    environment: 'prod',
+    release,
+    concurrency: 10,
+    onFailure: 'rollback',
+    router: 'haproxy',
+    ...over,
+    hosts: hosts.map((h, i) => ({ host: h.spec(), batch: batchOf(i), command: ['rollout', 'deploy', APP, '--release', release] })),
+  };
+}
+
+const run = (f: FakeFleet, logger = new MemoryLogger(), extra = {}) => new FleetRun({ connector: f, logger, timeoutSeconds: 5, verifyGraceSeconds: 1, ...extra });
+const currents = (f: FakeFleet) => [...f.hosts.values()].map((h) => h.current);
+const deploys = (h: FakeHost) => h.commands.filter((c) => c.includes(' deploy ')).length;
+
+describe('deploy', () => {
+  it('switches every host, one connection per host, with --deadline', async () => {
+    const f = fleet(5);
+    const r = await run(f).switch('deploy', target(f), { stdin: Buffer.from('bundle') });
+    expect(r.exitCode).toBe(0);
+    expect(currents(f)).toEqual(['r2', 'r2', 'r2', 'r2', 'r2']);
+    expect(r.hosts.map((h) => [h.result, h.before, h.after])).toEqual(Array(5).fill(['switched', 'r1', 'r2']));
+    for (const h of f.hosts.values()) {
+      expect(h.connections).toBe(1);
+      expect(h.commands).toContain('rollout deploy g/a --release r2 --deadline 5');
+    }
+  });
+
+  it('preflight: one unreachable host and one refused key change nothing anywhere (exit 2)', async () => {
+    const f = fleet(5, { 2: { connect: 'unreachable' }, 4: { connect: 'host-key' } });
+    const r = await run(f).switch('deploy', target(f), { stdin: Buffer.from('b') });
+    expect(r.exitCode).toBe(2);
+    expect(currents(f)).toEqual(Array(5).fill('r1'));
+    expect([...f.hosts.values()].map(deploys)).toEqual([0, 0, 0, 0, 0]);
+    expect(r.hosts.map((h) => h.result)).toEqual(['not-started', 'unreachable', 'not-started', 'refused', 'not-started']);
+    expect(r.hosts[3].error).toMatch(/fake host-key/);
+  });
+
+  it('preflight refuses another protocol or another router', async () => {
+    const f = fleet(3, { 1: { protocol: 2 }, 3: { router: 'traefik' } });
+    const r = await run(f).switch('deploy', target(f), { stdin: Buffer.from('b') });
+    expect(r.exitCode).toBe(2);
+    expect(r.hosts[0].error).toMatch(/protocol 2, this client speaks 1/);
+    expect(r.hosts[2].error).toMatch(/runs the traefik router, the Deliveryfile expects haproxy/);
+  });
+
+  it('a lock held by another deploy: exit 3 naming the holder, nothing changed', async () => {
+    const f = fleet(3, { 2: { lock: { release: 'r9', pid: 42, since: '2026-11-26T14:00:00Z' } } });
+    const r = await run(f).switch('deploy', target(f), { stdin: Buffer.from('b') });
+    expect(r.exitCode).toBe(3);
+    expect(r.summary).toMatch(/locked by release r9 \(pid 42\) since 2026-11-26T14:00:00Z on web2/);
+    expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
+  });
+
+  it.each<[OnFailure, number, (string | null)[]]>([
+    ['rollback', 5, ['r1', 'r1', 'r1', 'r1', 'r1']],
+    ['stop', 7, ['r2', 'r2', 'r1', 'r1', 'r1']],
+    ['continue', 7, ['r2', 'r2', 'r1', 'r2', 'r2']],
+  ])('a failed health check on host 3 with on-failure %s → exit %i', async (policy, code, after) => {
+    const f = fleet(5, { 3: { deployExit: 5 } });
+    const r = await run(f).switch('deploy', target(f, { onFailure: policy, concurrency: 1 }), { stdin: Buffer.from('b') });
+    expect(r.exitCode).toBe(code);
+    expect(currents(f)).toEqual(after);
+    expect(r.hosts[2].result).toBe('failed');
+    if (policy === 'rollback') {
+      expect(r.hosts.map((h) => h.result)).toEqual(['rolled-back', 'rolled-back', 'failed', 'not-started', 'not-started']);
+      expect(f.hosts.get('web1')!.commands).toContain('rollout rollback g/a --to r1 --deadline 5');
+    }
+  });
+
+  it('rolling: batches run in order and a failed batch stops the next', async () => {
+    const f = fleet(6, { 3: { deployExit: 5 } });
+    const r = await run(f).switch('deploy', target(f, { batches: [[1, 2], [3, 4], [5, 6]] }), { stdin: Buffer.from('b') });
+    expect(r.exitCode).toBe(5);
+    expect([...f.hosts.values()].map(deploys)).toEqual([1, 1, 1, 1, 0, 0]);
+    expect(currents(f)).toEqual(Array(6).fill('r1'));
+  });
+
+  it('canary: the canary fails, no other host is touched', async () => {
+    const f = fleet(4, { 1: { deployExit: 5 } });
+    const r = await run(f).switch('deploy', target(f, { batches: [[1], [2, 3, 4]] }), { stdin: Buffer.from('b') });
+    expect(r.exitCode).toBe(5);
+    expect([...f.hosts.values()].map(deploys)).toEqual([1, 0, 0, 0]);
+  });
+
+  it('bounded concurrency in parallel mode', async () => {
+    const f = fleet(6, Object.fromEntries(Array.from({ length: 6 }, (_, i) => [i + 1, { deployMs: 30 }])));
+    let active = 0;
+    let most = 0;
+    const conn = f.connect.bind(f);
+    f.connect = async (spec) => {
+      const c = await conn(spec);
+      return {
+        close: () => c.close(),
+        run: async (w, o) => {
+          if (w[1] === 'deploy') most = Math.max(most, ++active);
+          try {
+            return await c.run(w, o);
+          } finally {
+            if (w[1] === 'deploy') active--;
+          }
+        },
+      };
+    };
+    const r = await run(f).switch('deploy', target(f, { concurrency: 2 }), { stdin: Buffer.from('b') });
+    expect(r.exitCode).toBe(0);
+    expect(most).toBe(2);
+  });
+
+  it('a connection cut mid-switch: status on a new connection says it switched, so it counts (and is rolled back on failure)', async () => {
+    const f = fleet(3, { 1: { cut: 'mid-switch' }, 3: { deployExit: 5 } });
+    const r = await run(f).switch('deploy', target(f, { concurrency: 1 }), { stdin: Buffer.from('b') });
+    expect(r.exitCode).toBe(5);
+    expect(f.hosts.get('web1')!.connections).toBe(2);
+    expect(r.hosts[0].result).toBe('rolled-back');
+    expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
+  });
+
+  it('a connection cut mid-transfer: not switched, the others are rolled back', async () => {
+    const f = fleet(3, { 2: { cut: 'mid-transfer' } });
+    const r = await run(f).switch('deploy', target(f, { concurrency: 1 }), { stdin: Buffer.from('b') });
+    expect(r.exitCode).toBe(5);
+    expect(r.hosts[1].error).toMatch(/cut/);
+    expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
+  });
+
+  it('a host past the per-host timeout is counted by its status; the timeout names itself', async () => {
+    const f = fleet(2, { 2: { deployMs: 3000 } });
+    const r = await new FleetRun({ connector: f, logger: new MemoryLogger(), timeoutSeconds: 1, verifyGraceSeconds: 0 }).switch('deploy', target(f), {
+      stdin: Buffer.from('b'),
+    });
+    expect(r.hosts[1].error).toMatch(/per-host timeout \(1 s\) passed/);
+    expect(r.exitCode).toBe(5);
+    expect(currents(f)).toEqual(['r1', 'r1']);
+  });
+
+  it('a rollback that fails leaves a split fleet: exit 7 and the table says who runs what', async () => {
+    const f = fleet(3, { 1: { rollbackExit: 1 }, 3: { deployExit: 5 } });
+    const r = await run(f).switch('deploy', target(f, { concurrency: 1 }), { stdin: Buffer.from('b') });
+    expect(r.exitCode).toBe(7);
+    expect(r.hosts.map((h) => [h.result, h.after])).toEqual([
+      ['rollback-failed', 'r2'],
+      ['rolled-back', 'r1'],
+      ['failed', 'r1'],
+    ]);
+    expect(r.summary).toMatch(/NOT on one version \(r2 on web1; r1 on web2, web3/);
+  });
+
+  it('SIGINT: no new host starts, the running ones finish, the report says so', async () => {
+    const f = fleet(4, { 1: { deployMs: 50 } });
+    const ac = new AbortController();
+    const p = run(f, new MemoryLogger(), { signal: ac.signal }).switch('deploy', target(f, { concurrency: 1 }), { stdin: Buffer.from('b') });
+    setTimeout(() => ac.abort(), 10);
+    const r = await p;
+    expect(r.hosts.map((h) => h.result)).toEqual(['switched', 'not-started', 'not-started', 'not-started']);
+    expect(r.exitCode).toBe(7);
+  });
+
+  it('--dry-run: every host checks the bundle, nothing switches', async () => {
+    const f = fleet(3);
+    const r = await run(f).switch('deploy', target(f), { stdin: Buffer.from('b'), dryRun: true });
+    expect(r.exitCode).toBe(0);
+    expect(r.hosts.map((h) => h.result)).toEqual(['ok', 'ok', 'ok']);
+    expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
+    expect(f.hosts.get('web1')!.commands).toContain('rollout deploy g/a --release r2 --deadline 5 --dry-run');
+  });
+
+  it('live lines are prefixed by the host', async () => {
+    const f = fleet(1);
+    const logger = new MemoryLogger();
+    await run(f, logger).switch('deploy', target(f), { stdin: Buffer.from('bundle') });
+    expect(logger.lines).toEqual(expect.arrayContaining(['[web1] connecting', '[web1] uploaded 6 bytes', '[web1] healthy', '[web1] switched to r2']));
+  });
+});
+
+describe('rollback --to', () => {
+  it('refuses before switching any host when one host does not keep the release', async () => {
+    const f = fleet(3, {}, 'r2');
+    for (const h of f.hosts.values()) h.releases = ['r2', 'r1'];
+    f.hosts.get('web2')!.releases = ['r2'];
+    const t = target(f, {}, 'r1');
+    t.hosts = t.hosts.map((h) => ({ ...h, command: ['rollout', 'rollback', APP, '--to', 'r1'] }));
+    const r = await run(f).switch('rollback', t, { requireRelease: true });
+    expect(r.exitCode).toBe(2);
+    expect(r.hosts[1].error).toMatch(/release r1 is not kept on this host \(kept: r2\)/);
+    expect(currents(f)).toEqual(['r2', 'r2', 'r2']);
+  });
+  it('switches every host when all keep it', async () => {
+    const f = fleet(3, {}, 'r2');
+    for (const h of f.hosts.values()) h.releases = ['r2', 'r1'];
+    const t = target(f, {}, 'r1');
+    t.hosts = t.hosts.map((h) => ({ ...h, command: ['rollout', 'rollback', APP, '--to', 'r1'] }));
+    const r = await run(f).switch('rollback', t, { requireRelease: true });
+    expect(r.exitCode).toBe(0);
+    expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
+  });
+});
+
+describe('status, releases, remove', () => {
+  it('one answer per host; an unreachable host makes exit 5', async () => {
+    const f = fleet(3, { 3: { connect: 'unreachable' } });
+    const r = await run(f).query('status', APP, [...f.hosts.values()].map((h) => h.spec()), 10);
+    expect(r.exitCode).toBe(5);
+    expect(r.hosts.map((h) => [h.result, h.before])).toEqual([
+      ['ok', 'r1'],
+      ['ok', 'r1'],
+      ['unreachable', null],
+    ]);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * FAKE: an in-memory fleet of hosts that answer like rollout (docs/protocol.md)
+ * without SSH or Docker, so the fleet's modes and failure policies can be
+ * unit-tested. The real path (ssh2 + sshd + rollout + Docker) is tested end
+ * to end in test/e2e/fleet-*.test.ts.
+ */
+import type { HostSpec } from '../../src/core/types';
+import { TransportError, type Connector, type HostConnection, type RunOptions, type RunResult } from '../../src/fleet/connection';
+import type { ResultEvent, RolloutEvent } from '../../src/fleet/events';
+
+export interface FakeHostBehaviour {
+  /** deploy exits with this code (5 = health check failed) and changes nothing. */
+  deployExit?: number;
+  /** connect fails with this kind. */
+  connect?: 'unreachable' | 'host-key' | 'auth';
+  /** the connection is cut during deploy: before the host switched, or after (the host finishes on its own). */
+  cut?: 'mid-transfer' | 'mid-switch';
+  protocol?: number;
+  router?: string;
+  lock?: { release: string; pid: number; since: string } | null;
+  /** rollback exits with this code. */
+  rollbackExit?: number;
+  /** deploy takes this long (ms). */
+  deployMs?: number;
+}
+
+export class FakeHost {
+  current: string | null;
+  previous: string | null = null;
+  releases: string[];
+  connections = 0;
+  commands: string[] = [];
+  constructor(
+    readonly name: string,
+    current: string | null,
+    public behaviour: FakeHostBehaviour = {},
+  ) {
+    this.current = current;
+    this.releases = current ? [current] : [];
+  }
+  spec(): HostSpec {
+    return { name: this.name, host: `${this.name}.test`, port: 22, hostKeys: [], httpPort: 80, source: 'fake' };
+  }
+}
+
+const now = () => new Date().toISOString();
+
+function result(verb: string, ok: boolean, code: number, fields: Record<string, unknown>): ResultEvent {
+  return { event: 'result', time: now(), verb, ok, code, app: 'g/a', release: null, previous: null, color: null, seconds: 0, error: ok ? null : `fake ${verb} failed`, ...fields } as ResultEvent;
+}
+
+class FakeConnection implements HostConnection {
+  private closed = false;
+  constructor(private readonly h: FakeHost) {}
+  close() {
+    this.closed = true;
+  }
+  async run(words: readonly string[], o: RunOptions = {}): Promise<RunResult> {
+    if (this.closed) throw new TransportError('cut', `host ${this.h.name}: closed`);
+    const h = this.h;
+    h.commands.push(words.join(' '));
+    const w = words[0] === 'rollout' ? words.slice(1) : [...words];
+    const verb = w[0];
+    const opt = (name: string) => {
+      const i = w.indexOf(name);
+      return i >= 0 ? w[i + 1] : undefined;
+    };
+    const events: RolloutEvent[] = [];
+    const emit = (e: RolloutEvent) => {
+      events.push(e);
+      o.onEvent?.(e);
+    };
+    const done = (code: number, r: ResultEvent): RunResult => {
+      emit(r);
+      return { exitCode: code, result: r, events, stderrTail: [] };
+    };
+    switch (verb) {
+      case 'version':
+        return done(0, result('version', true, 0, { protocol: h.behaviour.protocol ?? 1, router: h.behaviour.router ?? 'haproxy', host: h.name }));
+      case 'status':
+        return done(0, result('status', true, 0, { current: h.current, previous: h.previous, lock: h.behaviour.lock ?? null }));
+      case 'releases':
+        return done(0, result('releases', true, 0, { releases: h.releases.map((id) => ({ id, current: id === h.current, created: now() })) }));
+      case 'deploy': {
+        const release = opt('--release')!;
+        if (o.stdin) o.onUpload?.(o.stdin.length);
+        if (h.behaviour.deployMs) {
+          await new Promise<void>((resolve, reject) => {
+            const t = setTimeout(resolve, h.behaviour.deployMs);
+            o.signal?.addEventListener('abort', () => {
+              clearTimeout(t);
+              reject(o.signal!.reason);
+            });
+          });
+        }
+        if (h.behaviour.cut === 'mid-transfer') {
+          h.behaviour = { ...h.behaviour, cut: undefined };
+          throw new TransportError('cut', `host ${h.name}: the SSH connection was cut (fake)`);
+        }
+        if (w.includes('--dry-run')) return done(0, result('deploy', true, 0, { release, dry_run: true }));
+        if (h.behaviour.deployExit) return done(h.behaviour.deployExit, result('deploy', false, h.behaviour.deployExit, { release }));
+        emit({ event: 'phase', time: now(), phase: 'healthy', app: 'g/a', release, message: '' });
+        h.previous = h.current;
+        h.current = release;
+        if (!h.releases.includes(release)) h.releases.unshift(release);
+        if (h.behaviour.cut === 'mid-switch') {
+          h.behaviour = { ...h.behaviour, cut: undefined };
+          throw new TransportError('cut', `host ${h.name}: the SSH connection was cut (fake)`);
+        }
+        return done(0, result('deploy', true, 0, { release, previous: h.previous }));
+      }
+      case 'rollback': {
+        if (h.behaviour.rollbackExit) return done(h.behaviour.rollbackExit, result('rollback', false, h.behaviour.rollbackExit, {}));
+        const to = opt('--to') ?? h.previous;
+        if (!to || !h.releases.includes(to)) return done(2, result('rollback', false, 2, {}));
+        h.previous = h.current;
+        h.current = to;
+        return done(0, result('rollback', true, 0, { release: to, previous: h.previous }));
+      }
+      case 'remove':
+        h.current = null;
+        h.releases = [];
+        return done(0, result('remove', true, 0, {}));
+      default:
+        return done(2, result(verb, false, 2, {}));
+    }
+  }
+}
+
+/** FAKE connector over FakeHosts, by host name. */
+export class FakeFleet implements Connector {
+  readonly hosts = new Map<string, FakeHost>();
+  constructor(hosts: FakeHost[]) {
+    for (const h of hosts) this.hosts.set(h.name, h);
+  }
+  async connect(spec: HostSpec): Promise<HostConnection> {
+    const h = this.hosts.get(spec.name)!;
+    h.connections++;
+    if (h.behaviour.connect) throw new TransportError(h.behaviour.connect, `host ${h.name}: fake ${h.behaviour.connect}`);
+    return new FakeConnection(h);
+  }
+}
