@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '../..');
+const vars = path.join(root, 'jenkins/vars');
+const harness = path.join(root, 'test/jenkins/harness.groovy');
+const tmp = mkdtempSync(path.join(tmpdir(), 'jenkins-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function javaHome(): string {
+  return path.dirname(path.dirname(realpathSync('/usr/bin/java')));
+}
+async function groovy(...args: string[]) {
+  try {
+    return await run('groovy', [harness, ...args], { env: { ...process.env, JAVA_HOME: process.env.JAVA_HOME ?? javaHome() }, timeout: 60_000 });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT') throw new Error('groovy is not installed: apt-get install -y groovy (scripts/ensure-system.sh does it)');
+    throw err;
+  }
+}
+
+interface Call {
+  withEnv?: string[];
+  withCredentials?: Record<string, Record<string, string>>[];
+  sshagent?: string[];
+  sh?: string;
+  gstring?: boolean;
+}
+interface CaseResult {
+  file: string;
+  result?: string;
+  error?: string;
+  calls: Call[];
+}
+
+const STEPS = ['deliveryBuildPush', 'deliveryDeploy', 'deliveryRollback', 'deliveryPreview'];
+
+describe('jenkins shared library', () => {
+  it('has every step with its help text', () => {
+    const files = readdirSync(vars).sort();
+    for (const s of STEPS) {
+      expect(files).toContain(`${s}.groovy`);
+      expect(readFileSync(path.join(vars, `${s}.txt`), 'utf8')).toMatch(new RegExp(`^(def ref = )?${s}\\(`));
+    }
+  });
+
+  it('is valid Groovy (vars and the example Jenkinsfile), and a syntax error is caught', async () => {
+    const files = [...STEPS.map((s) => path.join(vars, `${s}.groovy`)), path.join(root, 'jenkins/Jenkinsfile')];
+    const { stdout } = await groovy('syntax', ...files);
+    expect(stdout).toContain('syntax ok');
+    const bad = path.join(tmp, 'bad.groovy');
+    writeFileSync(bad, "def call(Map args = [:]) {\n  sh 'x'\n");
+    await expect(groovy('syntax', bad)).rejects.toThrow(/unexpected|expecting|Unexpected/);
+  }, 60_000);
+
+  it('runs the CLI in single-quoted sh steps; secrets only as credential variables', async () => {
+    const cases = [
+      {
+        file: path.join(vars, 'deliveryDeploy.groovy'),
+        args: { environment: 'prod', sshCredentialsId: 'deploy-key', registryCredentialsId: 'registry', secretsCredentialsId: 'sec', images: 'r/a@sha256:1', knownHostsFile: 'kh' },
+      },
+      { file: path.join(vars, 'deliveryBuildPush.groovy'), args: { image: 'r/a', registryCredentialsId: 'registry', latest: true }, stdout: 'r/a@sha256:2' },
+      { file: path.join(vars, 'deliveryRollback.groovy'), args: { environment: 'prod', sshCredentialsId: 'deploy-key', to: 'R1' } },
+      { file: path.join(vars, 'deliveryPreview.groovy'), args: { sshCredentialsId: 'deploy-key', githubTokenCredentialsId: 'gh', teardown: true }, env: { CHANGE_ID: '7' } },
+      { file: path.join(vars, 'deliveryDeploy.groovy'), args: { sshCredentialsId: 'deploy-key' } },
+    ];
+    const casesFile = path.join(tmp, 'cases.json');
+    writeFileSync(casesFile, JSON.stringify(cases));
+    const { stdout } = await groovy('run', casesFile);
+    const [deploy, build, rollback, preview, missing] = stdout.trim().split('\n').map((l) => JSON.parse(l) as CaseResult);
+
+    for (const r of [deploy, build, rollback, preview]) {
+      expect(r.error).toBeUndefined();
+      const shs = r.calls.filter((c) => c.sh !== undefined);
+      expect(shs).toHaveLength(1);
+      // A literal string: Groovy interpolated nothing into the shell script.
+      expect(shs[0].gstring).toBe(false);
+      expect(shs[0].sh).not.toMatch(/PASSWORD|TOKEN|SSH_KEY/);
+    }
+    const envOf = (r: CaseResult) => r.calls.find((c) => c.withEnv)!.withEnv!;
+    expect(envOf(deploy)).toEqual(['DELIVERY_ENV=prod', 'DELIVERY_IMAGES=r/a@sha256:1', 'DELIVERY_KNOWN_HOSTS_PATH=kh']);
+    expect(deploy.calls.find((c) => c.withCredentials)!.withCredentials).toEqual([
+      { usernamePassword: { credentialsId: 'registry', usernameVariable: 'DELIVERY_REGISTRY_USERNAME', passwordVariable: 'DELIVERY_REGISTRY_PASSWORD' } },
+      { file: { credentialsId: 'sec', variable: 'DELIVERY_SECRETS_PATH' } },
+    ]);
+    expect(deploy.calls.find((c) => c.sshagent)!.sshagent).toEqual(['deploy-key']);
+    expect(deploy.calls.find((c) => c.sh)!.sh).toContain('${DELIVERY_CLI:-delivery} deploy');
+
+    expect(build.result).toBe('r/a@sha256:2');
+    expect(envOf(build)).toEqual(['DELIVERY_IMAGE=r/a', 'DELIVERY_LATEST=true']);
+    expect(envOf(rollback)).toEqual(['DELIVERY_ENV=prod', 'DELIVERY_TO=R1']);
+    expect(envOf(preview)).toEqual(['DELIVERY_ENV=qa', 'DELIVERY_PR=7', 'DELIVERY_TEARDOWN=true']);
+    expect(preview.calls.find((c) => c.withCredentials)!.withCredentials).toContainEqual({ string: { credentialsId: 'gh', variable: 'DELIVERY_GITHUB_TOKEN' } });
+
+    expect(missing.error).toMatch(/environment is required/);
+    expect(missing.calls).toEqual([]);
+  }, 60_000);
+
+  it('every variable a step exports is one the CLI reads (src/core/options.ts)', async () => {
+    const { OPTIONS, envVarOf } = await import('../../src/core/options');
+    const known = new Set(Object.values(OPTIONS).map((o) => envVarOf(o)));
+    // Paths the sh step turns into flags, and the CLI override.
+    for (const extra of ['DELIVERY_KNOWN_HOSTS_PATH', 'DELIVERY_SECRETS_PATH', 'DELIVERY_CLI']) known.add(extra);
+    for (const s of STEPS) {
+      const text = readFileSync(path.join(vars, `${s}.groovy`), 'utf8');
+      for (const m of text.matchAll(/\b(DELIVERY_[A-Z_]+)/g)) expect(known, `${s}: ${m[1]}`).toContain(m[1]);
+    }
+  });
+});
