@@ -1,5 +1,7 @@
 import type { Command } from '../command';
 import { buildPushCommand } from './build-push';
+import { lbConfigCommand } from './lb-config';
+import { planCommand } from './plan';
 
 /**
  * Every CLI command. Each lives in its own file in this folder; add yours
@@ -7,4 +9,6 @@ import { buildPushCommand } from './build-push';
  */
 export const COMMANDS: Command[] = [
   buildPushCommand,
+  lbConfigCommand,
+  planCommand,
 ];
