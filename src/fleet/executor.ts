@@ -76,6 +76,16 @@ export interface SwitchTarget {
 
 const PROTOCOL = 1;
 
+/** The plan's words without --deadline/--dry-run: the run adds its own. */
+export function withoutRunOptions(words: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    if (words[i] === '--deadline') i++;
+    else if (words[i] !== '--dry-run') out.push(words[i]);
+  }
+  return out;
+}
+
 interface HostState {
   spec: HostSpec;
   batch: number;
@@ -85,6 +95,8 @@ interface HostState {
   /** Switched in this run (so a rollback policy must undo it). */
   switchedHere: boolean;
   lockedBy: string | null;
+  /** The host's previous release, from preflight's status. */
+  previous: string | null;
 }
 
 function tail(r: RunResult): string {
@@ -184,6 +196,7 @@ export class FleetRun {
       conn: null,
       switchedHere: false,
       lockedBy: null,
+      previous: null,
       report: {
         host: h.host.name,
         address: `${h.host.host}:${h.host.port}`,
@@ -220,6 +233,7 @@ export class FleetRun {
         if (!st.result) throw new Error(`\`rollout status\` failed: ${tail(st)}`);
         s.report.before = st.result.current ?? null;
         s.report.after = s.report.before;
+        s.previous = st.result.previous ?? null;
         if (st.result.lock) s.lockedBy = lockText(st.result.lock);
         if (wantReleases) {
           const r = await this.run(s, ['rollout', 'releases', app], Math.min(this.timeout, 60));
@@ -265,7 +279,7 @@ export class FleetRun {
   /** One host's switch: the command with --deadline, then the verdict. */
   private async switchHost(s: HostState, app: string, target: string, stdin: Buffer | undefined, dryRun: boolean): Promise<void> {
     const started = Date.now();
-    const words = [...s.command, '--deadline', String(this.timeout)];
+    const words = [...withoutRunOptions(s.command), '--deadline', String(this.timeout)];
     if (dryRun) words.push('--dry-run');
     try {
       const r = await this.run(s, words, this.timeout, {
@@ -362,9 +376,10 @@ export class FleetRun {
    */
   async switch(
     verb: 'deploy' | 'rollback',
-    t: SwitchTarget,
+    target: SwitchTarget,
     opts: { stdin?: Buffer; dryRun?: boolean; requireRelease?: boolean } = {},
   ): Promise<FleetReport> {
+    let t = target;
     const dryRun = !!opts.dryRun;
     const states = t.hosts.map((h) => this.newState(h));
     const report = (exitCode: number, summary: string): FleetReport => {
@@ -388,6 +403,21 @@ export class FleetRun {
     const bad = states.filter((s) => s.report.error);
     if (bad.length) {
       return report(ExitCode.Refused, `preflight failed on ${bad.length} of ${states.length} hosts; nothing was changed`);
+    }
+    if (verb === 'rollback') {
+      if (!t.release) {
+        // The default target: the previous release, which must be the same on every host.
+        const prevs = new Set(states.map((s) => s.previous));
+        const currents = new Set(states.map((s) => s.report.before));
+        const [only] = prevs;
+        if (prevs.size !== 1 || !only || currents.size !== 1) {
+          for (const s of states) s.report.result = 'refused';
+          const where = states.map((s) => `${s.spec.name}: current ${s.report.before ?? 'none'}, previous ${s.previous ?? 'none'}`).join('; ');
+          return report(ExitCode.Refused, `the hosts do not share one previous release (${where}); name the target with --to RELEASE`);
+        }
+        t = { ...t, release: only };
+      }
+      for (const s of states) s.command = ['rollout', 'rollback', t.application, '--to', t.release];
     }
     if (opts.requireRelease) {
       const missing = states.filter((s) => !(releases.get(s) ?? []).includes(t.release));
@@ -423,6 +453,11 @@ export class FleetRun {
         batch,
         t.concurrency,
         async (s) => {
+          if (verb === 'rollback' && s.report.before === t.release) {
+            s.report.result = 'unchanged';
+            this.line(s, `already on ${t.release}`);
+            return;
+          }
           await this.switchHost(s, t.application, t.release, opts.stdin, dryRun);
           if (!['switched', 'ok', 'unchanged'].includes(s.report.result)) failed = true;
         },

@@ -216,6 +216,32 @@ describe('rollback --to', () => {
   });
 });
 
+describe('rollback without --to', () => {
+  const rb = (f: FakeFleet) => {
+    const t = target(f, {}, '');
+    t.hosts = t.hosts.map((h) => ({ ...h, command: [] }));
+    return run(f).switch('rollback', t, { requireRelease: true });
+  };
+  it('goes to the previous release shared by every host', async () => {
+    const f = fleet(3, {}, 'r2');
+    for (const h of f.hosts.values()) [h.previous, h.releases] = ['r1', ['r2', 'r1']];
+    const r = await rb(f);
+    expect(r.exitCode).toBe(0);
+    expect(r.release).toBe('r1');
+    expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
+    expect(f.hosts.get('web2')!.commands).toContain('rollout rollback g/a --to r1 --deadline 5');
+  });
+  it('refuses when the hosts disagree on the previous release', async () => {
+    const f = fleet(2, {}, 'r2');
+    for (const h of f.hosts.values()) [h.previous, h.releases] = ['r1', ['r2', 'r1']];
+    f.hosts.get('web2')!.previous = 'r0';
+    const r = await rb(f);
+    expect(r.exitCode).toBe(2);
+    expect(r.summary).toMatch(/do not share one previous release .*web2: current r2, previous r0.*--to RELEASE/);
+    expect(currents(f)).toEqual(['r2', 'r2']);
+  });
+});
+
 describe('status, releases, remove', () => {
   it('one answer per host; an unreachable host makes exit 5', async () => {
     const f = fleet(3, { 3: { connect: 'unreachable' } });
