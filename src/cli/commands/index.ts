@@ -1,5 +1,10 @@
 import type { Command } from '../command';
 import { buildPushCommand } from './build-push';
+import { deployCommand } from './deploy';
+import { releasesCommand } from './releases';
+import { removeCommand } from './remove';
+import { rollbackCommand } from './rollback';
+import { statusCommand } from './status';
 import { lbConfigCommand } from './lb-config';
 import { planCommand } from './plan';
 
@@ -9,6 +14,11 @@ import { planCommand } from './plan';
  */
 export const COMMANDS: Command[] = [
   buildPushCommand,
+  deployCommand,
+  rollbackCommand,
+  statusCommand,
+  releasesCommand,
+  removeCommand,
   lbConfigCommand,
   planCommand,
 ];
