@@ -16,6 +16,7 @@ export const ENTRIES = {
   deploy: 'src/actions/deploy.ts',
   'build-push': 'src/actions/build-push.ts',
   rollback: 'src/actions/rollback.ts',
+  preview: 'src/actions/preview.ts',
 };
 
 const args = process.argv.slice(2);

@@ -73,7 +73,7 @@ export function hostOutcomes(json: unknown): HostOutcome[] {
     .filter((h) => h && typeof h === 'object')
     .map((h) => {
       const host = s(h.host) ?? s(h.name) ?? (h.host && typeof h.host === 'object' ? s((h.host as Loose).name) : null) ?? '?';
-      const ok = typeof h.ok === 'boolean' ? h.ok : /^(ok|switched|deployed|rolled-back|removed|unchanged)$/.test(String(h.result ?? h.status ?? ''));
+      const ok = typeof h.ok === 'boolean' ? h.ok : /^(ok|switched|unchanged)$/.test(String(h.result ?? h.status ?? ''));
       return {
         host,
         ok,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OPTIONS, envVarOf } from '../../src/core/options';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -102,8 +103,7 @@ describe('jenkins shared library', () => {
     expect(missing.calls).toEqual([]);
   }, 60_000);
 
-  it('every variable a step exports is one the CLI reads (src/core/options.ts)', async () => {
-    const { OPTIONS, envVarOf } = await import('../../src/core/options');
+  it('every variable a step exports is one the CLI reads (src/core/options.ts)', () => {
     const known = new Set(Object.values(OPTIONS).map((o) => envVarOf(o)));
     // Paths the sh step turns into flags, and the CLI override.
     for (const extra of ['DELIVERY_KNOWN_HOSTS_PATH', 'DELIVERY_SECRETS_PATH', 'DELIVERY_CLI']) known.add(extra);

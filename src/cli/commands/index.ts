@@ -1,5 +1,6 @@
 import type { Command } from '../command';
 import { buildPushCommand } from './build-push';
+import { previewCommand } from './preview';
 import { deployCommand } from './deploy';
 import { releasesCommand } from './releases';
 import { removeCommand } from './remove';
@@ -14,6 +15,7 @@ import { planCommand } from './plan';
  */
 export const COMMANDS: Command[] = [
   buildPushCommand,
+  previewCommand,
   deployCommand,
   rollbackCommand,
   statusCommand,
