@@ -53,7 +53,7 @@ export function hostKeyProblem(key: string): string | null {
   if (FINGERPRINT.test(key)) return null;
   const m = PUBLIC_KEY.exec(key);
   if (m && KEY_TYPES.includes(m[1])) return null;
-  if (m && KEY_TYPES.some((t) => key.includes(` ${t} `)))
+  if (KEY_TYPES.some((t) => key.includes(` ${t} `)))
     return 'expected the key without the host names in front (as in known_hosts after the names): "ssh-ed25519 AAAA…"';
   return `expected a public key ("ssh-ed25519 AAAA…", types: ${KEY_TYPES.slice(0, 5).join(', ')}) or a fingerprint ("SHA256:" + 43 base64 characters)`;
 }
