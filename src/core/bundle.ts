@@ -204,6 +204,9 @@ export function buildBundle(input: BundleInput): Bundle {
   }
   if (input.dockerConfig) add('docker-config.json', input.dockerConfig, 0o600);
 
+  for (const e of entries.values()) {
+    if (!e.body && entries.has(e.path.slice(0, -1))) throw new ConfigurationError(`bundle: ${e.path.slice(0, -1)} is both a file and a folder`);
+  }
   const sorted = [...entries.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const tar = tarOf(sorted, mtime);
   const max = input.maxBytes ?? MAX_BUNDLE_BYTES;
