@@ -1,0 +1,281 @@
+/**
+ * The actions as the runner runs them, against the test world (ID 31, two
+ * hosts): build-push builds test/world/app and pushes it to the world's
+ * registry (password); deploy ships that digest to every host (whose deploy
+ * user has no registry login, so the pull proves the credentials came in
+ * the bundle); rollback by workflow_dispatch, to the previous release and
+ * to a named one; then the CLI from a Jenkins-like shell, with the key in
+ * an ssh-agent and the step's script taken from jenkins/vars.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { startWorld, type World } from '../world/world';
+import { ROOT, buildBundles, cleanup, runAction, secretNeedles, type ActionRun } from './actions-runner';
+
+const ID = 31;
+const DIR = path.join(ROOT, '.tmp', `actions-deploy-${ID}`);
+const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+const DB_PASSWORD = 'db-Secret-Value-31x';
+
+let world: World;
+let bundles: string;
+let image: string;
+let sshKey: string;
+let knownHosts: string;
+const refs: Record<string, string> = {};
+const releases: string[] = [];
+
+const pushEvent = (sha: string) => ({
+  name: 'push',
+  payload: {
+    ref: 'refs/heads/main',
+    after: sha,
+    repository: { full_name: 'acme/shop', default_branch: 'main', html_url: 'https://github.com/acme/shop' },
+    head_commit: { id: sha },
+  },
+});
+const dispatchEvent = (inputs: Record<string, string>) => ({
+  name: 'workflow_dispatch',
+  payload: { ref: 'refs/heads/main', inputs, repository: { full_name: 'acme/shop', default_branch: 'main' } },
+});
+
+function noSecrets(r: ActionRun, ...more: string[]) {
+  for (const needle of secretNeedles(world.registryPassword, sshKey, DB_PASSWORD, ...more)) {
+    expect(r.all.includes(needle), `a secret (${needle.slice(0, 3)}…) appears in the step's output`).toBe(false);
+  }
+}
+
+async function get(url: string): Promise<string> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    return `${res.status} ${(await res.text()).trim()}`;
+  } catch (err) {
+    return `error ${(err as Error).message}`;
+  }
+}
+
+/** What each host serves on the app's route, and the image its containers run. */
+async function fleetState(): Promise<{ body: string; images: string[] }[]> {
+  // The image reference each running container was created from (docker ps shows only the repository).
+  const ids = execFileSync('docker', ['ps', '-q', '--filter', 'label=com.docker.compose.project'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const rows = ids.length
+    ? execFileSync('docker', ['inspect', '--format', '{{.Config.Image}}\t{{index .Config.Labels "com.docker.compose.project"}}', ...ids], { encoding: 'utf8' }).split('\n')
+    : [];
+  return Promise.all(
+    world.hosts.map(async (h) => ({
+      body: await get(`http://${h.addr}:${h.httpPort}/app/`),
+      images: rows
+        .filter((l) => l.split('\t')[1]?.startsWith(world.projectPrefix(h) + 'actions-e2e'))
+        .map((l) => l.split('\t')[0]),
+    })),
+  );
+}
+
+function buildPush(version: string, password: string): Promise<ActionRun> {
+  return runAction(
+    bundles,
+    'build-push',
+    {
+      image,
+      context: 'test/world/app',
+      'build-args': `VERSION=${version}`,
+      latest: 'true',
+      'registry-username': world.registryUser,
+      'registry-password': password,
+    },
+    pushEvent(SHA),
+    { GITHUB_SHA: SHA, GITHUB_REF: 'refs/heads/main' },
+  );
+}
+
+function fleetInputs(): Record<string, string> {
+  return {
+    environment: 'prod',
+    deliveryfile: path.join(DIR, 'Deliveryfile'),
+    'ssh-key': sshKey,
+    'known-hosts': knownHosts,
+    'insecure-skip-host-key-check': 'false',
+    timeout: '120',
+  };
+}
+
+function deploy(version: string): Promise<ActionRun> {
+  return runAction(
+    bundles,
+    'deploy',
+    {
+      ...fleetInputs(),
+      images: refs[version],
+      'registry-username': world.registryUser,
+      'registry-password': world.registryPassword,
+      secrets: `db_password=${DB_PASSWORD}\n`,
+    },
+    pushEvent(SHA),
+    { GITHUB_SHA: SHA, GITHUB_REF: 'refs/heads/main' },
+  );
+}
+
+beforeAll(async () => {
+  [world, bundles] = await Promise.all([startWorld({ id: ID, hosts: 2 }), buildBundles()]);
+  image = `${world.registry}/actions-e2e/app`;
+  sshKey = readFileSync(world.sshKeyPath, 'utf8');
+  knownHosts = readFileSync(world.knownHostsPath, 'utf8');
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(DIR, { recursive: true });
+  writeFileSync(
+    path.join(DIR, 'Deliveryfile'),
+    YAML.stringify({
+      version: 1.0,
+      application: 'actions-e2e/app',
+      router: 'haproxy',
+      registry: world.registry,
+      route: { service: 'web', port: 8080, path: '/app/', strip_prefix: true },
+      health: { path: '/health', timeout: 30, stable: 1 },
+      images: { web: image },
+      environments: { prod: { cluster: [world.clusterFile], files: ['compose.yml'], secrets: ['db_password'] } },
+    }),
+  );
+  writeFileSync(path.join(DIR, 'compose.yml'), `services:\n  web:\n    image: ${image}:main\n    init: true\n`);
+});
+
+afterAll(async () => {
+  if (bundles) cleanup(bundles);
+  rmSync(DIR, { recursive: true, force: true });
+  spawnSync('sh', ['-c', `docker images --format '{{.Repository}}:{{.Tag}}' | grep '^${image}:' | xargs -r docker rmi -f`], { stdio: 'ignore' });
+  await world?.stop();
+  // world.sh down misses compose containers (docker ps -q ignores --format): remove this world's own.
+  spawnSync('sh', ['-c', `docker ps -a --format '{{.ID}} {{.Label "com.docker.compose.project"}}' | awk '$2 ~ /^w${ID}h[0-9]+-/ {print $1}' | xargs -r docker rm -f; docker network ls --format '{{.Name}}' | grep '^w${ID}h' | xargs -r docker network rm`], { stdio: 'ignore' });
+});
+
+describe('actions against the test world', () => {
+  it('build-push: builds, pushes, and the registry serves the digest it outputs', async () => {
+    const r = await buildPush('a1', world.registryPassword);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.outputs.image).toBe(image);
+    expect(r.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(r.outputs.ref).toBe(`${image}@${r.outputs.digest}`);
+    expect(r.outputs.tags.split('\n')).toEqual([`${image}:sha-a1b2c3d`, `${image}:main`, `${image}:latest`]);
+    expect(r.stdout).toContain('::group::Build');
+    expect(r.summary).toContain(r.outputs.ref);
+    noSecrets(r);
+    // The registry answers for that digest (HEAD manifest, with the password).
+    const res = await fetch(`http://${world.registry}/v2/actions-e2e/app/manifests/${r.outputs.digest}`, {
+      method: 'HEAD',
+      headers: {
+        authorization: 'Basic ' + Buffer.from(`${world.registryUser}:${world.registryPassword}`).toString('base64'),
+        accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('docker-content-digest')).toBe(r.outputs.digest);
+    refs.a1 = r.outputs.ref;
+    const r2 = await buildPush('a2', world.registryPassword);
+    expect(r2.code, r2.stdout + r2.stderr).toBe(0);
+    expect(r2.outputs.digest).not.toBe(r.outputs.digest);
+    refs.a2 = r2.outputs.ref;
+  });
+
+  it('build-push: a wrong password fails clearly, without the password in the output', async () => {
+    const wrong = 'Wrong-Pass-31-zz';
+    const r = await buildPush('a1', wrong);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/::error::docker login .* failed: .*401 Unauthorized.*check registry-username and registry-password/);
+    expect(r.outputs.ref).toBeUndefined();
+    noSecrets(r, wrong);
+  });
+
+  it('deploy: every host runs the pinned digest; outputs and summary written; no secret anywhere', async () => {
+    const r = await deploy('a1');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    noSecrets(r);
+    expect(r.outputs.release).toMatch(/^\d{8}T\d{6}Z-a1b2c3d$/);
+    releases.push(r.outputs.release);
+    expect(JSON.parse(r.outputs.hosts)).toEqual(world.hosts.map((h) => h.name));
+    const result = JSON.parse(r.outputs.result) as { host: string; ok: boolean; result: string; release: string }[];
+    expect(result.map((h) => [h.host, h.ok, h.result, h.release])).toEqual(world.hosts.map((h) => [h.name, true, 'switched', r.outputs.release]));
+    expect(r.summary).toMatch(/<th>host<\/th><th>result<\/th><th>release<\/th><th>seconds<\/th>/);
+    expect(r.summary).toContain(r.outputs.release);
+    for (const s of await fleetState()) {
+      expect(s.body).toBe('200 a1');
+      expect(s.images).toEqual([refs.a1]);
+    }
+  });
+
+  it('rollback by workflow_dispatch: to the previous release, then to a named one', async () => {
+    const d2 = await deploy('a2');
+    expect(d2.code, d2.stdout + d2.stderr).toBe(0);
+    releases.push(d2.outputs.release);
+    for (const s of await fleetState()) expect(s.body).toBe('200 a2');
+
+    const back = await runAction(bundles, 'rollback', fleetInputs(), dispatchEvent({ environment: 'prod', release: '' }));
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(back.outputs.release).toBe(releases[0]);
+    expect(back.summary).toContain(releases[0]);
+    noSecrets(back);
+    for (const s of await fleetState()) expect(s.body).toBe('200 a1');
+
+    const to = await runAction(bundles, 'rollback', { ...fleetInputs(), to: releases[1] }, dispatchEvent({ environment: 'prod', release: releases[1] }));
+    expect(to.code, to.stdout + to.stderr).toBe(0);
+    expect(to.outputs.release).toBe(releases[1]);
+    for (const s of await fleetState()) {
+      expect(s.body).toBe('200 a2');
+      expect(s.images).toEqual([refs.a2]);
+    }
+  });
+
+  it('rollback to a release no host keeps: refused, an ::error annotation, nothing switched', async () => {
+    const r = await runAction(bundles, 'rollback', { ...fleetInputs(), to: '20000101T000000Z-nothere' }, dispatchEvent({ environment: 'prod', release: 'x' }));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/::error::/);
+    for (const s of await fleetState()) expect(s.body).toBe('200 a2');
+  });
+
+  it('Jenkins: the deliveryDeploy step script runs the CLI with the key in an ssh-agent', async () => {
+    const groovy = readFileSync(path.join(ROOT, 'jenkins/vars/deliveryDeploy.groovy'), 'utf8');
+    const script = /sh '''([\s\S]*?)'''/.exec(groovy)![1];
+    const scriptFile = path.join(DIR, 'step.sh');
+    writeFileSync(scriptFile, script, { mode: 0o700 });
+    const secretsFile = path.join(DIR, 'secrets.env');
+    writeFileSync(secretsFile, `db_password=${DB_PASSWORD}\n`, { mode: 0o600 });
+    // What sshagent + withCredentials + withEnv give the sh step: an agent socket, env variables.
+    const wrapper = [
+      'set -euo pipefail',
+      'eval "$(ssh-agent -s)" >/dev/null',
+      'trap \'ssh-agent -k >/dev/null\' EXIT',
+      'ssh-add -q "$KEY_FILE" 2>/dev/null',
+      'unset KEY_FILE',
+      'bash "$STEP"',
+    ].join('\n');
+    const res = spawnSync('bash', ['-c', wrapper], {
+      cwd: DIR,
+      encoding: 'utf8',
+      timeout: 180_000,
+      env: {
+        PATH: process.env.PATH,
+        HOME: DIR,
+        KEY_FILE: world.sshKeyPath,
+        STEP: scriptFile,
+        DELIVERY_CLI: `${process.execPath} ${path.join(bundles, 'cli', 'index.js')}`,
+        DELIVERY_ENV: 'prod',
+        DELIVERY_FILE: path.join(DIR, 'Deliveryfile'),
+        DELIVERY_IMAGES: refs.a1,
+        DELIVERY_TIMEOUT: '120',
+        DELIVERY_KNOWN_HOSTS_PATH: world.knownHostsPath,
+        DELIVERY_SECRETS_PATH: secretsFile,
+        DELIVERY_REGISTRY_USERNAME: world.registryUser,
+        DELIVERY_REGISTRY_PASSWORD: world.registryPassword,
+        GIT_COMMIT: SHA,
+      },
+    });
+    expect(res.status, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/switched/);
+    for (const n of secretNeedles(world.registryPassword, sshKey, DB_PASSWORD)) expect(res.stdout + res.stderr).not.toContain(n);
+    for (const s of await fleetState()) {
+      expect(s.body).toBe('200 a1');
+      expect(s.images).toEqual([refs.a1]);
+    }
+  });
+});
