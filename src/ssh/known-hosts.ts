@@ -118,7 +118,7 @@ export function hashHostName(name: string, salt: Buffer): string {
 export interface HostKeyPolicy {
   /** Entries from known-hosts. */
   knownHosts: KnownHostEntry[];
-  /** The cluster file's host_keys for this host: public key lines or SHA256: fingerprints. */
+  /** The cluster file's host_keys for this host: public key lines or SHA256: fingerprints. When any is given, known_hosts is not consulted for this host. */
   pinned: readonly string[];
 }
 
@@ -189,6 +189,18 @@ export function verifyHostKey(
     if (!pk) continue;
     if (pk.key.equals(offered)) return { ok: true, by: 'host_keys' };
     known.push(fingerprint(pk.key));
+  }
+  // Keys pinned in the cluster file are authoritative for their host:
+  // known_hosts is only consulted for hosts without pins.
+  if (known.length > 0) {
+    return {
+      ok: false,
+      reason: 'changed',
+      message:
+        `host ${label}: host key ${fp} (${type}) does NOT match the host_keys pinned in the cluster file (${known.join(', ')}); ` +
+        `the host may have been reinstalled, or someone may be intercepting the connection. Refusing before authentication; ` +
+        `if ${fp} is this host's new key, replace its host_keys entry with "${fp}"`,
+    };
   }
   for (const e of policy.knownHosts) {
     if (e.marker !== null || !entryMatches(e.hosts, host, port)) continue;

@@ -136,4 +136,10 @@ describe('verifyHostKey', () => {
     expect(v.ok).toBe(false);
     if (!v.ok) expect(v.reason).toBe('changed');
   });
+  it('pins are authoritative: a known_hosts entry does not override a wrong pin', () => {
+    const kh = parseKnownHosts(`h ${pub('rsa')}\n`);
+    const v = verifyHostKey(label, 'h', 22, keys.rsa.blob, { knownHosts: kh, pinned: [keys.ed25519.fp] });
+    expect(v.ok).toBe(false);
+    if (!v.ok) expect(v.message).toMatch(/does NOT match the host_keys pinned in the cluster file/);
+  });
 });
