@@ -55,6 +55,8 @@ export async function startSshd(opts: {
   hostKeyTypes?: ('ed25519' | 'ecdsa' | 'rsa')[];
   netns?: string;
   extra?: string[];
+  /** authorized_keys options (default `restrict`: no forwarding). */
+  keyOptions?: string;
 }): Promise<Sshd> {
   const { dir, address, port } = opts;
   mkdirSync(dir, { recursive: true });
@@ -69,7 +71,7 @@ export async function startSshd(opts: {
   const forced = path.join(dir, 'forced.sh');
   writeFileSync(forced, opts.forced, { mode: 0o755 });
   const auth = path.join(dir, 'authorized_keys');
-  writeFileSync(auth, opts.clientKeys.map((k) => `restrict ${k}`).join('\n') + '\n', { mode: 0o600 });
+  writeFileSync(auth, opts.clientKeys.map((k) => `${opts.keyOptions ?? 'restrict'} ${k}`).join('\n') + '\n', { mode: 0o600 });
   const config = path.join(dir, 'sshd_config');
   const logFile = path.join(dir, 'sshd.log');
   writeFileSync(
@@ -94,8 +96,16 @@ export async function startSshd(opts: {
   writeFileSync(logFile, '');
   const argv = ['/usr/sbin/sshd', '-D', '-f', config, '-E', logFile];
   const proc = opts.netns ? spawn('ip', ['netns', 'exec', opts.netns, ...argv], { stdio: 'ignore' }) : spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
-  if (!opts.netns) await waitPort(address, port);
-  else await new Promise((r) => setTimeout(r, 500));
+  if (opts.netns) {
+    // Wait until sshd logs that it listens (the port is not reachable from here).
+    const end = Date.now() + 10_000;
+    while (!/Server listening on/.test(readFileSync(logFile, 'utf8'))) {
+      if (Date.now() > end || proc.exitCode !== null) throw new Error(`sshd in ${opts.netns} did not start: ${readFileSync(logFile, 'utf8')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } else {
+    await waitPort(address, port);
+  }
   return {
     address,
     port,
