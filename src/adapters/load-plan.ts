@@ -130,6 +130,26 @@ async function readListed(df: Deliveryfile, baseDir: string, env: string, key: '
   return out;
 }
 
+/**
+ * Cluster URL knobs from the environment: DELIVERY_CLUSTER_TIMEOUT (seconds
+ * for the connection and again for the response, default 10 and 15) and
+ * DELIVERY_CLUSTER_RETRIES (default 3).
+ */
+export function fetchOptionsFromEnv(penv: NodeJS.ProcessEnv): Omit<FetchOptions, 'token' | 'logger'> {
+  const out: Omit<FetchOptions, 'token' | 'logger'> = {};
+  const t = penv.DELIVERY_CLUSTER_TIMEOUT;
+  if (t !== undefined && t !== '') {
+    if (!/^\d{1,4}(\.\d{1,3})?$/.test(t) || Number(t) <= 0) throw new ConfigurationError(`DELIVERY_CLUSTER_TIMEOUT: expected seconds (e.g. 10), got ${JSON.stringify(t)}`);
+    out.connectTimeoutMs = out.readTimeoutMs = Math.round(Number(t) * 1000);
+  }
+  const r = penv.DELIVERY_CLUSTER_RETRIES;
+  if (r !== undefined && r !== '') {
+    if (!/^\d{1,2}$/.test(r)) throw new ConfigurationError(`DELIVERY_CLUSTER_RETRIES: expected a whole number (e.g. 3), got ${JSON.stringify(r)}`);
+    out.retries = Number(r);
+  }
+  return out;
+}
+
 export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
   const { logger } = o;
   const penv = o.processEnv ?? process.env;
@@ -219,7 +239,7 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
     maxBytes: o.maxBundleBytes,
   });
 
-  const hosts = await resolveHosts(df, o.env, { ...o.fetch, token: o.clusterToken, logger, baseDir });
+  const hosts = await resolveHosts(df, o.env, { ...fetchOptionsFromEnv(penv), ...o.fetch, token: o.clusterToken, logger, baseDir });
   for (const w of check.warnings) logger.warn(w);
   return plan({
     application,

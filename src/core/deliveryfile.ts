@@ -224,7 +224,11 @@ function findingOf(issue: z.core.$ZodIssue, src: YamlSource, schema: z.ZodType):
     default: {
       let m = issue.message;
       if (m.startsWith('Invalid option: expected one of')) m = 'expected one of ' + issue.message.slice('Invalid option: expected one of '.length).split('|').map((s) => s.replace(/"/g, '')).join(', ');
-      return { path: existing(path, src), key: false, message: input !== undefined && !m.includes(' got ') ? `${m}, got ${describe(input)}` : m };
+      if (input !== undefined && !m.includes(' got ')) m = `${m}, got ${describe(input)}`;
+      const values = issue.code === 'invalid_value' ? issue.values.filter((v): v is string => typeof v === 'string') : [];
+      const hint = typeof input === 'string' ? didYouMean(input, values) : null;
+      if (hint) m += `; did you mean "${hint}"?`;
+      return { path: existing(path, src), key: false, message: m };
     }
   }
 }
