@@ -321,6 +321,23 @@ describe('fleet over real SSH, rollout and Docker', () => {
     r2 = release;
   });
 
+  it('SIGTERM mid-run: no new host starts, the running one finishes, the report says who runs what', async () => {
+    writeCompose('v2');
+    const release = newRelease();
+    let sent = false;
+    const r = await cli(['deploy', '--env', 'prod', ...deployFile(), '--release', release, '--concurrency', '1'], (l) => {
+      if (!sent && l.startsWith('[h1] starting')) {
+        sent = true;
+        process.emit('SIGTERM', 'SIGTERM');
+      }
+    });
+    expect(r.lines).toContain('warning: interrupted: no new host starts; the hosts already switching finish on their own');
+    expect(r.report.hosts.map((h) => h.result)).toEqual(['switched', 'not-started', 'not-started', 'not-started', 'not-started']);
+    expect(r.code).toBe(7);
+    expect(r.report.summary).toMatch(new RegExp(`NOT on one version \\(${release} on h1; ${r2} on h2, h3, h4, h5\\)`));
+    expect(process.listenerCount('SIGTERM')).toBe(0);
+  });
+
   it('two runs at once: the second reports the lock and its holder', async () => {
     writeCompose('v1');
     const first = newRelease();
