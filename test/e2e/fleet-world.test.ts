@@ -3,6 +3,7 @@
  * hosts with real sshd, the real rollout script, HAProxy and the Docker
  * engine. The CLI runs in this process (main()), exactly as `delivery` does.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -190,7 +191,14 @@ environments:
 
 afterAll(async () => {
   await proxy?.stop();
-  if (process.env.KEEP_WORLD !== '1') await world?.stop();
+  if (process.env.KEEP_WORLD === '1' || !world) return;
+  await world.stop();
+  // Belt and braces: this file's app containers and networks (project prefix w21hN-).
+  const ours = (list: string) => list.split('\n').filter((n) => new RegExp(`^w${ID}h[0-9]+-`).test(n));
+  const containers = ours(execFileSync('docker', ['ps', '-a', '--format', '{{.Names}}'], { encoding: 'utf8' }));
+  if (containers.length) execFileSync('docker', ['rm', '-f', ...containers], { stdio: 'ignore' });
+  const networks = ours(execFileSync('docker', ['network', 'ls', '--format', '{{.Name}}'], { encoding: 'utf8' }));
+  if (networks.length) execFileSync('docker', ['network', 'rm', ...networks], { stdio: 'ignore' });
 });
 
 let r1: string;
