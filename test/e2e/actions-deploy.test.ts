@@ -5,9 +5,13 @@
  * user has no registry login, so the pull proves the credentials came in
  * the bundle); rollback by workflow_dispatch, to the previous release and
  * to a named one; then the CLI from a Jenkins-like shell, with the key in
- * an ssh-agent and the step's script taken from jenkins/vars.
+ * an ssh-agent and the step's script taken from jenkins/vars; then
+ * previews on pull_request events (opened, synchronize, closed) with the
+ * GitHub API served by a local HTTP server.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,7 +139,11 @@ beforeAll(async () => {
       route: { service: 'web', port: 8080, path: '/app/', strip_prefix: true },
       health: { path: '/health', timeout: 30, stable: 1 },
       images: { web: image },
-      environments: { prod: { cluster: [world.clusterFile], files: ['compose.yml'], secrets: ['db_password'] } },
+      preview: { route: { path: '/pr-{number}/' }, url: `http://${world.hosts[0].addr}:${world.hosts[0].httpPort}/pr-{number}/` },
+      environments: {
+        prod: { cluster: [world.clusterFile], files: ['compose.yml'], secrets: ['db_password'] },
+        qa: { cluster: [world.clusterFile], files: ['compose.yml'] },
+      },
     }),
   );
   writeFileSync(path.join(DIR, 'compose.yml'), `services:\n  web:\n    image: ${image}:main\n    init: true\n`);
@@ -277,5 +285,133 @@ describe('actions against the test world', () => {
       expect(s.body).toBe('200 a1');
       expect(s.images).toEqual([refs.a1]);
     }
+  });
+});
+
+/** The slice of the GitHub REST API previews use, in memory. */
+function fakeGitHub() {
+  const comments: { id: number; issue: number; body: string }[] = [];
+  const pulls: Record<number, 'open' | 'closed'> = {};
+  const auth: string[] = [];
+  let next = 1;
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      auth.push(String(req.headers.authorization));
+      const url = new URL(req.url ?? '/', 'http://x');
+      const send = (status: number, json: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(json));
+      };
+      let m: RegExpExecArray | null;
+      if ((m = /^\/api\/v3\/repos\/acme\/shop\/issues\/(\d+)\/comments$/.exec(url.pathname))) {
+        const issue = Number(m[1]);
+        if (req.method === 'GET') return send(200, url.searchParams.get('page') === '1' ? comments.filter((c) => c.issue === issue) : []);
+        if (req.method === 'POST') {
+          const c = { id: next++, issue, body: JSON.parse(body).body as string };
+          comments.push(c);
+          return send(201, { ...c, html_url: `https://github.com/acme/shop/pull/${issue}#issuecomment-${c.id}` });
+        }
+      }
+      if ((m = /^\/api\/v3\/repos\/acme\/shop\/issues\/comments\/(\d+)$/.exec(url.pathname)) && req.method === 'PATCH') {
+        const c = comments.find((x) => x.id === Number(m![1]));
+        if (!c) return send(404, {});
+        c.body = JSON.parse(body).body;
+        return send(200, { ...c, html_url: null });
+      }
+      if ((m = /^\/api\/v3\/repos\/acme\/shop\/pulls\/(\d+)$/.exec(url.pathname)) && req.method === 'GET') {
+        const st = pulls[Number(m[1])];
+        return st ? send(200, { number: Number(m[1]), state: st }) : send(404, {});
+      }
+      send(404, { message: 'not found' });
+    });
+  });
+  return { server, comments, pulls, auth };
+}
+
+describe('preview on pull_request events', () => {
+  const TOKEN = 'ghs_previewToken31xyz';
+  const gh = fakeGitHub();
+  let api = '';
+  beforeAll(async () => {
+    await new Promise<void>((r) => gh.server.listen(0, `127.${ID}.0.1`, r));
+    api = `http://127.${ID}.0.1:${(gh.server.address() as AddressInfo).port}/api/v3`;
+  });
+  afterAll(() => new Promise<void>((r) => gh.server.close(() => r())));
+
+  const prEvent = (action: string, n: number, sha: string) => ({
+    name: 'pull_request',
+    payload: {
+      action,
+      number: n,
+      pull_request: { number: n, state: action === 'closed' ? 'closed' : 'open', merged: false, head: { sha, ref: `feature-${n}` }, base: { ref: 'main' } },
+      repository: { full_name: 'acme/shop', default_branch: 'main', html_url: 'https://github.com/acme/shop' },
+    },
+  });
+  const preview = (action: string, n: number, version: string | null, extra: Record<string, string> = {}) => {
+    gh.pulls[n] = action === 'closed' ? 'closed' : 'open';
+    const sha = `${n}${version ?? 'x'}`.padEnd(40, '0').replace(/[^0-9a-f]/g, 'e');
+    return runAction(
+      bundles,
+      'preview',
+      {
+        deliveryfile: path.join(DIR, 'Deliveryfile'),
+        'ssh-key': sshKey,
+        'known-hosts': knownHosts,
+        token: TOKEN,
+        timeout: '120',
+        ...(version ? { images: refs[version], 'registry-username': world.registryUser, 'registry-password': world.registryPassword } : {}),
+        ...extra,
+      },
+      prEvent(action, n, sha),
+      { GITHUB_API_URL: api, GITHUB_SHA: sha, GITHUB_REF: `refs/pull/${n}/merge`, GITHUB_HEAD_REF: `feature-${n}` },
+    );
+  };
+  const served = (p: string) => Promise.all(world.hosts.map((h) => get(`http://${h.addr}:${h.httpPort}${p}`)));
+
+  it('opened: group/app-pr-N on QA with its own route, url output, one comment; the app itself untouched', async () => {
+    const before = await served('/app/');
+    const r = await preview('opened', 5, 'a2');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.outputs.app).toBe('actions-e2e/app-pr-5');
+    expect(r.outputs.url).toBe(`http://${world.hosts[0].addr}:${world.hosts[0].httpPort}/pr-5/`);
+    expect(r.outputs.release).toMatch(/^\d{8}T\d{6}Z-/);
+    expect(await served('/pr-5/')).toEqual(world.hosts.map(() => '200 a2'));
+    expect(await served('/app/')).toEqual(before);
+    expect(await get(r.outputs.url)).toBe('200 a2');
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0].issue).toBe(5);
+    expect(gh.comments[0].body).toContain(r.outputs.url);
+    expect(gh.comments[0].body).toContain(r.outputs.release);
+    expect(gh.auth.every((a) => a === `Bearer ${TOKEN}`)).toBe(true);
+    expect(r.summary).toContain('actions-e2e/app-pr-5');
+    noSecrets(r, TOKEN);
+  });
+
+  it('synchronize: the preview is updated and the comment edited, not duplicated', async () => {
+    const r = await preview('synchronize', 5, 'a1');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await served('/pr-5/')).toEqual(world.hosts.map(() => '200 a1'));
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0].body).toContain(r.outputs.release);
+    noSecrets(r, TOKEN);
+  });
+
+  it('closed: the preview is gone (418), and cleanup-older-than removes a stale one of a closed PR', async () => {
+    const six = await preview('opened', 6, 'a2');
+    expect(six.code, six.stdout + six.stderr).toBe(0);
+    expect(await served('/pr-6/')).toEqual(world.hosts.map(() => '200 a2'));
+    gh.pulls[6] = 'closed';
+    const app = await served('/app/');
+
+    const r = await preview('closed', 5, null, { 'cleanup-older-than': '0' });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.outputs.url).toBe('');
+    expect(r.outputs.removed).toBe('actions-e2e/app-pr-6');
+    for (const p of ['/pr-5/', '/pr-6/']) for (const b of await served(p)) expect(b).toMatch(/^418/);
+    expect(await served('/app/')).toEqual(app);
+    expect(gh.comments.find((c) => c.issue === 5)!.body).toMatch(/Preview removed/);
+    noSecrets(r, TOKEN);
   });
 });
