@@ -105,7 +105,7 @@ const ENV_PATTERNS: Record<string, RegExp> = {
   SERVICES: /^[a-zA-Z0-9._-]+( [a-zA-Z0-9._-]+)*$/,
   LOGGING_SET: /^([a-zA-Z0-9._-]+( [a-zA-Z0-9._-]+)*)?$/,
   HEALTHCHECK_SET: /^([a-zA-Z0-9._-]+( [a-zA-Z0-9._-]+)*)?$/,
-  IMAGES: /^([a-zA-Z0-9._-]+=\S+( [a-zA-Z0-9._-]+=\S+)*)?$/,
+  IMAGES: /^([a-zA-Z0-9._-]+=[A-Za-z0-9._/:@-]+( [a-zA-Z0-9._-]+=[A-Za-z0-9._/:@-]+)*)?$/,
   ROUTE_SERVICE: /^([a-zA-Z0-9._-]+)?$/,
   ROUTE_PORT: /^([0-9]{1,5})?$/,
   ROUTE_PATH: /^(\/[A-Za-z0-9._~/-]*)?$/,
@@ -117,6 +117,9 @@ const ENV_PATTERNS: Record<string, RegExp> = {
   KEEP: /^[0-9]{1,3}$/,
   ROUTER: /^(traefik|haproxy)?$/,
   SECRETS: /^([A-Za-z0-9_.-]+( [A-Za-z0-9_.-]+)*)?$/,
+  ENVIRONMENT: /^[A-Za-z0-9._-]{0,64}$/,
+  REGISTRY: /^[A-Za-z0-9._:-]{0,253}$/,
+  GIT_SHA: /^[0-9a-fA-F]{0,64}$/,
 };
 
 /** rollout.env: the manifest's facts as KEY=VALUE lines, each checked against its pattern. */
@@ -144,6 +147,9 @@ export function rolloutEnv(m: Manifest, loggingSet: readonly string[] = [], heal
     KEEP: String(m.keep),
     ROUTER: m.router ?? '',
     SECRETS: m.secrets.join(' '),
+    ENVIRONMENT: m.environment,
+    REGISTRY: m.registry ?? '',
+    GIT_SHA: m.git.sha ?? '',
   };
   return (
     Object.entries(values)

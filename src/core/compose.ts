@@ -79,7 +79,7 @@ export function parsePinnedImages(text: string | undefined, where = '--images'):
       if (!isServiceName(service)) throw new ConfigurationError(`${where} line ${i + 1}: invalid service name ${JSON.stringify(service)}`);
     }
     const m = DIGEST.exec(ref);
-    if (!m || /\s/.test(ref)) {
+    if (!m || !/^[A-Za-z0-9._/:@-]+$/.test(ref)) {
       throw new ConfigurationError(`${where} line ${i + 1}: expected repo@sha256:<64 hex> or service=repo@sha256:<64 hex>, got ${JSON.stringify(line)}`);
     }
     const pinned = `${repositoryOf(m[1])}@${m[2]}`;

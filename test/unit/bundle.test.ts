@@ -132,6 +132,9 @@ describe('the bundle', () => {
         'KEEP=5',
         'ROUTER=haproxy',
         'SECRETS=db_password',
+        'ENVIRONMENT=prod',
+        'REGISTRY=127.0.0.1:5000',
+        'GIT_SHA=abc1234def',
         '',
       ].join('\n'),
     );
