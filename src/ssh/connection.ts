@@ -24,6 +24,8 @@ import {
   type KnownHostEntry,
 } from './known-hosts';
 
+const KEEPALIVE_COUNT_MAX = 3;
+
 export interface JumpHost {
   user: string | null;
   host: string;
@@ -104,7 +106,7 @@ export class SshConnector implements Connector {
       username: user,
       readyTimeout: this.connectTimeoutMs,
       keepaliveInterval: this.keepaliveIntervalMs,
-      keepaliveCountMax: 3,
+      keepaliveCountMax: KEEPALIVE_COUNT_MAX,
       // Runs during key exchange, before any authentication is attempted.
       hostVerifier: (key: Buffer) => {
         if (this.s.insecureSkipHostKeyCheck) {
@@ -210,7 +212,7 @@ export class SshConnector implements Connector {
       );
     }
     const client = await this.open(label, h.host, h.port, h.user ?? this.s.user, h.hostKeys, sock, signal);
-    return new SshHostConnection(client, label);
+    return new SshHostConnection(client, label, this.keepaliveIntervalMs, KEEPALIVE_COUNT_MAX);
   }
 
   /** Closes the shared jump connection. */
@@ -232,9 +234,13 @@ class SshHostConnection implements HostConnection {
   constructor(
     private readonly client: Client,
     private readonly label: string,
+    keepaliveIntervalMs: number,
+    keepaliveCountMax: number,
   ) {
     client.on('error', (err: Error) => {
-      this.closeReason = err.message;
+      this.closeReason = /keepalive/i.test(err.message)
+        ? `keepalive timeout: ${keepaliveCountMax} keepalives ${keepaliveIntervalMs / 1000} s apart went unanswered`
+        : err.message;
     });
     client.on('close', () => {
       this.closed = true;

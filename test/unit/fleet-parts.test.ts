@@ -1,0 +1,64 @@
+/** Small pieces of the fleet: jump host syntax, event lines, the final table, run words. */
+import { describe, expect, it } from 'vitest';
+import { lineSplitter, parseEventLine } from '../../src/fleet/events';
+import { withoutRunOptions, type FleetReport } from '../../src/fleet/executor';
+import { formatReport } from '../../src/fleet/report';
+import { parseJumpHost } from '../../src/ssh/connection';
+
+describe('parseJumpHost', () => {
+  it.each([
+    ['bastion.example.org', { user: null, host: 'bastion.example.org', port: 22 }],
+    ['ops@10.0.0.1:2200', { user: 'ops', host: '10.0.0.1', port: 2200 }],
+    ['[::1]:2222', { user: null, host: '::1', port: 2222 }],
+  ])('%s', (text, want) => expect(parseJumpHost(text)).toEqual(want));
+  it.each(['a b', 'host:99999', 'user@', 'h;rm'])('refuses %s', (text) => expect(() => parseJumpHost(text)).toThrow(/jump-host: expected \[user@\]host\[:port\]/));
+});
+
+describe('events', () => {
+  it('reads phase, log and result lines; anything else is unknown, never fatal', () => {
+    expect(parseEventLine('{"event":"phase","time":"t","phase":"pulling","app":"g/a","release":"r","message":"m"}').event).toBe('phase');
+    const r = parseEventLine('{"event":"result","verb":"status","ok":true,"code":0,"current":"r1","lock":null,"extra":1}');
+    expect(r).toMatchObject({ event: 'result', current: 'r1', extra: 1 });
+    expect(parseEventLine('not json')).toEqual({ event: 'unknown', line: 'not json' });
+    expect(parseEventLine('{"event":"result"}').event).toBe('unknown');
+  });
+  it('splits a stream into lines across chunks', () => {
+    const lines: string[] = [];
+    const s = lineSplitter((l) => lines.push(l));
+    s.push('a\nb');
+    s.push('c\r\n\nd');
+    s.end();
+    expect(lines).toEqual(['a', 'bc', 'd']);
+  });
+});
+
+it('the plan words lose --deadline and --dry-run; the run adds its own', () => {
+  expect(withoutRunOptions(['rollout', 'deploy', 'g/a', '--release', 'r', '--dry-run', '--deadline', '600'])).toEqual(['rollout', 'deploy', 'g/a', '--release', 'r']);
+});
+
+it('the final table: host, result, before, after, seconds, error', () => {
+  const r: FleetReport = {
+    verb: 'deploy',
+    application: 'g/a',
+    environment: 'prod',
+    release: 'r2',
+    dryRun: false,
+    exitCode: 5,
+    summary: 'failed (web2: failed); every host is on r1',
+    hosts: [
+      { host: 'web1', address: 'a:22', result: 'rolled-back', before: 'r1', after: 'r1', seconds: 3.14, error: null },
+      { host: 'web2', address: 'b:22', result: 'failed', before: 'r1', after: 'r1', seconds: 2, error: 'rollout exit 5: unhealthy' },
+    ],
+  };
+  expect(formatReport(r)).toBe(
+    [
+      'host  result       before  after  seconds  error',
+      '----  -----------  ------  -----  -------  -------------------------',
+      'web1  rolled-back  r1      r1     3.1      -',
+      'web2  failed       r1      r1     2.0      rollout exit 5: unhealthy',
+      '',
+      'deploy g/a (prod): failed (web2: failed); every host is on r1 [exit 5]',
+      '',
+    ].join('\n'),
+  );
+});
