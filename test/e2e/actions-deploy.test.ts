@@ -195,6 +195,30 @@ describe('actions against the test world', () => {
     noSecrets(r, wrong);
   });
 
+  it('build-push without buildx: plain docker build, OCI labels, push: false keeps it local', async () => {
+    // A named shim: `docker` that says buildx is not installed and passes everything else to the real CLI.
+    const shim = path.join(DIR, 'no-buildx');
+    mkdirSync(shim, { recursive: true });
+    const real = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim();
+    writeFileSync(path.join(shim, 'docker'), `#!/bin/sh\n[ "$1" = buildx ] && { echo "docker: 'buildx' is not a docker command." >&2; exit 1; }\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const r = await runAction(
+      bundles,
+      'build-push',
+      { image, context: 'test/world/app', 'build-args': 'VERSION=plain', push: 'false', tags: 'plain-build' },
+      pushEvent(SHA),
+      { GITHUB_SHA: SHA, GITHUB_REF: 'refs/heads/main', PATH: `${shim}:${process.env.PATH}` },
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('::warning::docker buildx is not installed');
+    expect(r.stdout).toContain('$ docker build --tag');
+    expect(r.outputs.digest).toBe('');
+    expect(r.outputs.ref).toBe('');
+    const labels = JSON.parse(execFileSync('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', `${image}:plain-build`], { encoding: 'utf8' }));
+    expect(labels['org.opencontainers.image.revision']).toBe(SHA);
+    expect(labels['org.opencontainers.image.source']).toBe('https://github.com/acme/shop');
+    expect(labels['org.opencontainers.image.created']).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
   it('deploy: every host runs the pinned digest; outputs and summary written; no secret anywhere', async () => {
     const r = await deploy('a1');
     expect(r.code, r.stdout + r.stderr).toBe(0);
