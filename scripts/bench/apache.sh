@@ -30,7 +30,7 @@ PidFile $dir/httpd.pid
 Mutex file:$dir default
 ErrorLog $dir/error.log
 LogLevel warn
-LogFormat "%h %>s %D %U" short
+LogFormat "%>s %D %U %{BALANCER_WORKER_NAME}e" short
 CustomLog $dir/access.log short
 Listen $listen
 ServerName ${listen%:*}

@@ -92,7 +92,7 @@ beforeAll(() => {
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
   writeFileSync(path.join(DIR, 'routers.cfg'), ROUTERS);
-  execFileSync('haproxy', ['-D', '-f', path.join(DIR, 'routers.cfg')]);
+  execFileSync('haproxy', ['-D', '-f', path.join(DIR, 'routers.cfg')], { stdio: 'ignore' });
 });
 
 afterAll(() => {
@@ -150,7 +150,7 @@ describe('no client sees the teapot', () => {
     const file = path.join(DIR, 'lb-haproxy.cfg');
     const text = lbConfig(app, { format: 'haproxy', bind: '127.40.0.1:8082', checkInterval: 1 }).text;
     writeFileSync(file, `global\n    pidfile ${DIR}/haproxy-lb.pid\n    log stderr local0 err\n\n` + text);
-    execFileSync('haproxy', ['-D', '-f', file]);
+    execFileSync('haproxy', ['-D', '-f', file], { stdio: 'ignore' });
     // HAProxy 2.6 starts servers up until their first check (README caveat): wait for one round.
     await new Promise((r) => setTimeout(r, 1500));
     const seen = await count('http://127.40.0.1:8082/web/', 60);
