@@ -233,8 +233,10 @@ haproxy_cfg() {
   cat <<EOF
 # HAProxy for delivery, written by install.sh. Nothing here changes per app:
 # rollout fills the route maps and the server slots through the runtime API
-# (no reload) and saves the same state beside this file, so a restarted
-# HAProxy comes back on the current color.
+# (no reload) and saves the same state beside this file (maps, and
+# servers.state with each slot's port and state), so a restarted HAProxy
+# comes back on the current color. Slots are declared on the publish
+# address: a server-state file restores ports, not addresses.
 global
     stats socket $sock mode 660 level admin user $DEPLOY_USER expose-fd listeners
     server-state-file $dir/servers.state
@@ -275,8 +277,8 @@ EOF
     cat <<EOF
 
 backend $name
-    server blue 127.0.0.1:1 disabled
-    server green 127.0.0.1:1 disabled
+    server blue $PUBLISH_ADDR:1 disabled
+    server green $PUBLISH_ADDR:1 disabled
 EOF
   done
 }

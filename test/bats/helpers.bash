@@ -176,3 +176,10 @@ app_containers() {
     --format '{{.Label "com.docker.compose.project"}} {{.Label "delivery.color"}} {{.Label "delivery.release"}}' |
     awk -v p="^$(hv "$1" PREFIX)" '$1 ~ p'
 }
+
+# app_ids N G/A [-a]: container ids of that app on host N (its project prefix)
+app_ids() {
+  docker ps ${3:-} --filter "label=delivery.app=$2" \
+    --format '{{.ID}} {{.Label "com.docker.compose.project"}}' |
+    awk -v p="^$(hv "$1" PREFIX)" '$2 ~ p {print $1}'
+}

@@ -285,7 +285,7 @@ down() {
   fi
   # containers and networks of this world's hosts (project prefix w<ID>h<N>-)
   local ids=()
-  mapfile -t ids < <(docker ps -aq --filter "label=com.docker.compose.project" --format '{{.ID}} {{.Label "com.docker.compose.project"}}' |
+  mapfile -t ids < <(docker ps -a --filter "label=com.docker.compose.project" --format '{{.ID}} {{.Label "com.docker.compose.project"}}' |
     awk -v p="^w${ID}h[0-9]+-" '$2 ~ p {print $1}')
   ((${#ids[@]} == 0)) || docker rm -f "${ids[@]}" >/dev/null 2>&1 || true
   for f in $(docker network ls --format '{{.Name}}' | grep -E "^w${ID}h[0-9]+-|^w${ID}-traefik$" || true); do
