@@ -235,7 +235,10 @@ function findingOf(issue: z.core.$ZodIssue, src: YamlSource, schema: z.ZodType):
 
 /** Every finding, in the order they appear in the file. */
 export function validate(src: YamlSource): { data?: DeliveryfileData; errors: string[] } {
-  const result = deliveryfileSchema.safeParse(src.data ?? {}, { reportInput: true });
+  // Top-level `x-…` keys are free, for YAML anchors (as in compose files).
+  const raw = (src.data ?? {}) as Record<string, unknown>;
+  const data = typeof raw === 'object' && !Array.isArray(raw) ? Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('x-'))) : raw;
+  const result = deliveryfileSchema.safeParse(data, { reportInput: true });
   if (result.success) return { data: result.data, errors: [] };
   const findings = result.error.issues.map((i) => findingOf(i, src, deliveryfileSchema));
   const positioned = findings.map((f) => ({ f, pos: src.pos(f.path, f.key) }));

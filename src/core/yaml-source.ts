@@ -28,7 +28,7 @@ export class YamlSource {
     readonly file: string,
     readonly text: string,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true, merge: true });
     const err = this.doc.errors[0];
     if (err) {
       const pos = this.lines.linePos(err.pos[0]);

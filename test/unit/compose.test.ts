@@ -117,3 +117,10 @@ describe('image pinning', () => {
     expect(repositoryOf('busybox')).toBe('busybox');
   });
 });
+
+test('YAML merge keys (<<: *anchor) are followed, as compose does', () => {
+  const f = file('x-base: &base\n  build: .\n  init: true\nservices:\n  web:\n    <<: *base\n    image: w:1\n');
+  expect(() => checkCompose([f], opts())).toThrow(/services\.web\.build: hosts never build/);
+  const g = file('x-log: &log\n  logging: {driver: none}\nservices:\n  web:\n    <<: *log\n    image: w:1\n');
+  expect(checkCompose([g], opts()).loggingSet).toEqual(['web']);
+});

@@ -178,3 +178,8 @@ describe('names', () => {
     expect(didYouMean('zzz', ['environments', 'route'])).toBeNull();
   });
 });
+
+test('anchors and merge keys work in a Deliveryfile', () => {
+  const df = parseDeliveryfile('application: a/b\nx-env: &env\n  cluster: [c.yml]\n  files: [d.yml]\nenvironments:\n  qa: *env\n  prod:\n    <<: *env\n    env_files: [p.env]\n');
+  expect(df.data.environments.prod).toEqual({ cluster: ['c.yml'], files: ['d.yml'], env_files: ['p.env'], secrets: [] });
+});
