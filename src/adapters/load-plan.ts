@@ -195,6 +195,7 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
     repositories: df.data.images,
     pinned: parsePinnedImages(o.images),
     deliveryfile: df.source,
+    shipped: [...env.files, ...env.env_files],
   });
 
   // Registry credentials for the hosts.

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigurationError } from './errors';
 import { isServiceName } from './names';
 import type { Route, Router } from './types';
@@ -137,6 +138,8 @@ export interface ComposeCheckOptions {
   pinned: PinnedImages;
   /** The Deliveryfile, for messages about `route` and `images`. */
   deliveryfile?: YamlSource;
+  /** Paths shipped under app/ (compose and env files); `env_file:` elsewhere is a warning. */
+  shipped?: readonly string[];
 }
 
 export function checkCompose(files: readonly ComposeFile[], opts: ComposeCheckOptions): ComposeCheck {
@@ -152,6 +155,9 @@ export function checkCompose(files: readonly ComposeFile[], opts: ComposeCheckOp
     const src = f.source;
     const data = src.data;
     if (!data || typeof data !== 'object' || Array.isArray(data)) throw src.error([], 'expected a compose file: a map with "services:"');
+    if ('include' in (data as object)) {
+      throw src.error(['include'], 'the bundle ships only the files the Deliveryfile lists: list the included files under "files:" instead of "include:"', true);
+    }
     const svcs = (data as Record<string, unknown>).services;
     if (svcs === undefined || svcs === null) continue;
     if (typeof svcs !== 'object' || Array.isArray(svcs)) throw src.error(['services'], 'expected a map of services');
@@ -178,6 +184,22 @@ export function checkCompose(files: readonly ComposeFile[], opts: ComposeCheckOp
           );
         }
         warnings.push(`${src.where([...at, 'ports'], true)}: published host ports collide when both colors run side by side during a deploy`);
+      }
+      const ext = s.extends as Record<string, unknown> | undefined;
+      if (ext && typeof ext === 'object' && 'file' in ext) {
+        throw src.error([...at, 'extends', 'file'], 'the bundle ships only the files the Deliveryfile lists: extend a service of the same file, or list both files under "files:"', true);
+      }
+      if (opts.shipped && 'env_file' in s) {
+        const list = Array.isArray(s.env_file) ? s.env_file : [s.env_file];
+        list.forEach((e, i) => {
+          const p = typeof e === 'string' ? e : e && typeof e === 'object' ? (e as { path?: unknown }).path : undefined;
+          if (typeof p !== 'string') return;
+          const rel = path.posix.normalize(path.posix.join(path.posix.dirname(f.path), p));
+          if (!opts.shipped!.includes(rel)) {
+            const where = src.where(Array.isArray(s.env_file) ? [...at, 'env_file', i] : [...at, 'env_file']);
+            warnings.push(`${where}: ${p} is not shipped in the bundle; list it under the environment's "env_files:" (rollout gives every service those)`);
+          }
+        });
       }
       if ('logging' in s) logging.add(name);
       if ('healthcheck' in s) {

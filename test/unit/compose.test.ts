@@ -124,3 +124,14 @@ test('YAML merge keys (<<: *anchor) are followed, as compose does', () => {
   const g = file('x-log: &log\n  logging: {driver: none}\nservices:\n  web:\n    <<: *log\n    image: w:1\n');
   expect(checkCompose([g], opts()).loggingSet).toEqual(['web']);
 });
+
+test('include:, extends from another file and unshipped env files', () => {
+  expect(() => checkCompose([file('include: [other.yml]\nservices:\n  web:\n    image: w:1\n')], opts())).toThrow(/^docker-compose\.yml:1:1 include: the bundle ships only the files the Deliveryfile lists/);
+  expect(() => checkCompose([file('services:\n  web:\n    image: w:1\n    extends:\n      file: base.yml\n      service: web\n')], opts())).toThrow(
+    /^docker-compose\.yml:5:7 services\.web\.extends\.file: the bundle ships only/,
+  );
+  const c = checkCompose([file('services:\n  web:\n    image: w@sha256:' + D + '\n    env_file: [env/a.env, ./env/b.env]\n', 'deploy/docker-compose.yml')], opts({ shipped: ['deploy/docker-compose.yml', 'deploy/env/a.env'] }));
+  expect(c.warnings).toEqual([
+    'deploy/docker-compose.yml:4:27 services.web.env_file[1]: ./env/b.env is not shipped in the bundle; list it under the environment\'s "env_files:" (rollout gives every service those)',
+  ]);
+});
