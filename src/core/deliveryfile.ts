@@ -117,7 +117,7 @@ export const deliveryfileSchema = z.strictObject({
       msg('expected a map of compose service to image repository'),
     )
     .default({}),
-  environments: z.record(z.string().regex(ENV_NAME, msg('expected an environment name')), environmentSchema, msg('expected a map of environments (qa:, prod:, …)')),
+  environments: z.record(z.string().regex(ENV_NAME, msg('invalid environment name: expected letters, digits, ".", "_" and "-"')), environmentSchema, msg('expected a map of environments (qa:, prod:, …)')),
 });
 
 export type DeliveryfileData = z.output<typeof deliveryfileSchema>;
@@ -205,6 +205,10 @@ function findingOf(issue: z.core.$ZodIssue, src: YamlSource, schema: z.ZodType):
         key: true,
         message: `unknown key${hint ? `; did you mean "${hint}"?` : ''}${allowed.length ? ` (allowed here: ${allowed.join(', ')})` : ''}`,
       };
+    }
+    case 'invalid_key': {
+      const inner = issue.issues[0]?.message ?? 'invalid key';
+      return { path, key: true, message: inner };
     }
     case 'invalid_type': {
       if (input === undefined && !src.has(path)) {

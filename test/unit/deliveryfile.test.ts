@@ -143,6 +143,8 @@ describe('errors name file:line:col, the field path and what was expected', () =
     ['a preview template without {number}', 'application: a/b\npreview: {route: {path: /preview/}}\nenvironments: {qa: {cluster: [c.yml], files: [d.yml]}}\n', /^Deliveryfile:2:18 preview\.route: the template must contain \{number\}/],
     ['a list where a map belongs', 'application: a/b\nenvironments:\n  - qa\n', /^Deliveryfile:3:3 environments: expected a map of environments/],
     ['a string where a number belongs', 'application: a/b\nkeep: many\nenvironments: {qa: {cluster: [c.yml], files: [d.yml]}}\n', /^Deliveryfile:2:7 keep: expected releases kept on each host: a whole number from 1 to 100, got the string "many"/],
+    ['a bad environment name', 'application: a/b\nenvironments:\n  "q a": {cluster: [c.yml], files: [d.yml]}\n', /^Deliveryfile:3:3 environments\["q a"\]: invalid environment name/],
+    ['a bad service in images', 'application: a/b\nimages:\n  "we b": x/y\nenvironments: {qa: {cluster: [c.yml], files: [d.yml]}}\n', /^Deliveryfile:3:3 images\["we b"\]: expected a compose service name/],
     ['a wrong router', 'application: a/b\nrouter: nginx\nenvironments: {qa: {cluster: [c.yml], files: [d.yml]}}\n', /^Deliveryfile:2:9 router: expected traefik or haproxy, got the string "nginx"/],
     ['invalid YAML', 'application: a/b\nenvironments:\n  qa: [\n', /^Deliveryfile:\d+:\d+: invalid YAML: /],
     ['a duplicate key', 'application: a/b\napplication: c/d\nenvironments: {}\n', /^Deliveryfile:2:1: invalid YAML: Map keys must be unique/],
