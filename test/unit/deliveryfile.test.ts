@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { stringify } from 'yaml';
 import { loadDeliveryfile } from '../../src/adapters/load-plan';
 import { environmentOf, parseDeliveryfile } from '../../src/core/deliveryfile';
 import { ConfigurationError } from '../../src/core/errors';
@@ -184,4 +186,38 @@ describe('names', () => {
 test('anchors and merge keys work in a Deliveryfile', () => {
   const df = parseDeliveryfile('application: a/b\nx-env: &env\n  cluster: [c.yml]\n  files: [d.yml]\nenvironments:\n  qa: *env\n  prod:\n    <<: *env\n    env_files: [p.env]\n');
   expect(df.data.environments.prod).toEqual({ cluster: ['c.yml'], files: ['d.yml'], env_files: ['p.env'], secrets: [] });
+});
+
+describe('property: any input gives a Deliveryfile or one positioned ConfigurationError, never a crash', () => {
+  const value = fc.letrec<{ v: unknown }>((tie) => ({
+    v: fc.oneof(
+      { depthSize: 'small' },
+      fc.constantFrom('parallel', 'rolling', 'canary', 'a/b', 'bit-docker/teapot', '/app/', 'c.yml', '25%', 'https://x.example.org/c.yml', ''),
+      fc.string({ maxLength: 8 }),
+      fc.integer({ min: -5, max: 70000 }),
+      fc.double({ noNaN: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(tie('v'), { maxLength: 3 }),
+      fc.dictionary(
+        fc.constantFrom('version', 'application', 'deployment', 'mode', 'batch', 'environments', 'qa', 'cluster', 'files', 'route', 'port', 'path', 'service', 'health', 'keep', 'router', 'images', 'ssh', 'preview', 'x'),
+        tie('v'),
+        { maxKeys: 4 },
+      ),
+    ),
+  })).v;
+  test('structured documents', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        const text = stringify(v);
+        try {
+          parseDeliveryfile(text);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ConfigurationError);
+          expect((err as Error).message.split('\n')[0]).toMatch(/^Deliveryfile:\d+:\d+( \S+)?: \S/);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
 });
