@@ -103,6 +103,20 @@ describe('jenkins shared library', () => {
     expect(missing.calls).toEqual([]);
   }, 60_000);
 
+  it('the shell scripts of the steps pass shellcheck', async () => {
+    for (const s of STEPS) {
+      const text = readFileSync(path.join(vars, `${s}.groovy`), 'utf8');
+      const scripts = [...text.matchAll(/sh '\'\'([\s\S]*?)'\'\'/g)].map((m) => m[1]);
+      scripts.push(...[...text.matchAll(/script: '([^']*)'/g)].map((m) => `#!/bin/sh\n${m[1]}\n`));
+      expect(scripts.length, s).toBeGreaterThan(0);
+      for (const [i, sc] of scripts.entries()) {
+        const f = path.join(tmp, `${s}-${i}.sh`);
+        writeFileSync(f, sc);
+        await expect(run('shellcheck', [f]).then(() => 'clean'), `${s} script ${i}`).resolves.toBe('clean');
+      }
+    }
+  });
+
   it('every variable a step exports is one the CLI reads (src/core/options.ts)', () => {
     const known = new Set(Object.values(OPTIONS).map((o) => envVarOf(o)));
     // Paths the sh step turns into flags, and the CLI override.
