@@ -111,6 +111,7 @@ json_field() { printf '%s' "$1" | jq -r "$2"; }
 
 @test "a failing health check leaves the old version serving (exit 5, output of the check)" {
   deploy_release bad1 broken --timeout 4
+  printf '%s\n' "$output" >"$REPO/.tmp/rollout-events-failed.jsonl"
   [ "$status" -eq 5 ]
   [[ "$stderr" == *"health check failed"* ]]
   [[ "$stderr" == *"health:"* ]]
@@ -119,7 +120,6 @@ json_field() { printf '%s' "$1" | jq -r "$2"; }
   [ "$(printf '%s\n' "$output" | wc -l)" = 1 ]
   [[ "$output" == *" r3" ]]
   [ ! -d "$H1_STATE/g/app/releases/bad1" ]
-  printf '%s\n' "$(last_json)" >"$REPO/.tmp/rollout-events-failed.jsonl"
 }
 
 @test "without registry credentials the pull fails with exit 4 and nothing changes" {

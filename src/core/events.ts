@@ -1,0 +1,189 @@
+/**
+ * The events `rollout` prints on stdout, one JSON object per line
+ * (docs/protocol.md, "Output"): the strict schema of protocol 1. The unit
+ * test checks it against real rollout output. A reader that must tolerate a
+ * newer host (the fleet's live progress) can parse loosely and use these
+ * schemas to name what differs.
+ */
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+export const PHASES = [
+  'received',
+  'checked',
+  'pulling',
+  'pulled',
+  'starting',
+  'healthy',
+  'switching',
+  'draining',
+  'switched',
+  'pruning',
+  'rolling-back',
+  'rolled-back',
+  'removing',
+  'removed',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const VERBS = ['deploy', 'rollback', 'status', 'releases', 'list', 'remove', 'version'] as const;
+export type Verb = (typeof VERBS)[number];
+
+/** Exit codes of rollout (docs/protocol.md, "Exit codes"). */
+export const EXIT_CODES = {
+  ok: 0,
+  internal: 1,
+  refused: 2,
+  locked: 3,
+  pullFailed: 4,
+  healthFailed: 5,
+  routerFailed: 6,
+  deadline: 8,
+} as const;
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+
+const isoTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, 'ISO 8601 UTC time');
+const appName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}\/[a-z0-9][a-z0-9-]{0,62}$/, 'group/app');
+const releaseId = z
+  .string()
+  .regex(/^[0-9A-Za-z._-]{1,64}$/)
+  .refine((s) => s !== '.' && s !== '..', 'not . or ..');
+const color = z.enum(['blue', 'green']);
+const router = z.enum(['haproxy', 'traefik']);
+const exitCode = z.union([0, 1, 2, 3, 4, 5, 6, 8].map((n) => z.literal(n)) as [z.ZodLiteral<0>, ...z.ZodLiteral<number>[]]);
+
+export const PhaseEvent = z.strictObject({
+  event: z.literal('phase'),
+  time: isoTime,
+  phase: z.enum(PHASES),
+  app: appName.nullable(),
+  release: releaseId.nullable(),
+  message: z.string(),
+});
+
+export const LogEvent = z.strictObject({
+  event: z.literal('log'),
+  time: isoTime,
+  level: z.enum(['info', 'warn', 'error']),
+  message: z.string(),
+});
+
+const resultBase = {
+  event: z.literal('result'),
+  time: isoTime,
+  ok: z.boolean(),
+  code: exitCode,
+  app: appName.nullable(),
+  release: releaseId.nullable(),
+  previous: releaseId.nullable(),
+  color: color.nullable(),
+  seconds: z.number().int().nonnegative(),
+  error: z.string().nullable(),
+};
+
+export const ContainerStatus = z.strictObject({
+  service: z.string(),
+  name: z.string(),
+  state: z.string(),
+  health: z.string(),
+});
+
+/** Verb fields are present when the verb succeeded (ok: true). */
+const DeployResult = z.strictObject({ ...resultBase, verb: z.literal('deploy'), dry_run: z.literal(true).optional() });
+const RollbackResult = z.strictObject({ ...resultBase, verb: z.literal('rollback') });
+const RemoveResult = z.strictObject({ ...resultBase, verb: z.literal('remove') });
+/** A command refused before its verb was known (grammar). */
+const UnknownResult = z.strictObject({ ...resultBase, verb: z.literal('unknown') });
+const VersionResult = z.strictObject({
+  ...resultBase,
+  verb: z.literal('version'),
+  protocol: z.literal(PROTOCOL_VERSION).optional(),
+  rollout: z.string().optional(),
+  compose: z.string().optional(),
+  router: router.optional(),
+  host: z.string().optional(),
+});
+const StatusResult = z.strictObject({
+  ...resultBase,
+  verb: z.literal('status'),
+  current: releaseId.nullable().optional(),
+  containers: z.array(ContainerStatus).optional(),
+  last: z
+    .strictObject({ release: releaseId.nullable(), result: z.string().nullable(), time: isoTime.nullable(), seconds: z.number().int() })
+    .nullable()
+    .optional(),
+  lock: z
+    .strictObject({ release: z.string().nullable(), pid: z.number().int().nullable(), since: isoTime.nullable() })
+    .nullable()
+    .optional(),
+});
+const ReleasesResult = z.strictObject({
+  ...resultBase,
+  verb: z.literal('releases'),
+  releases: z.array(z.strictObject({ id: releaseId, current: z.boolean(), created: isoTime })).optional(),
+});
+const ListResult = z.strictObject({
+  ...resultBase,
+  verb: z.literal('list'),
+  apps: z.array(z.strictObject({ app: appName, current: releaseId.nullable() })).optional(),
+});
+
+export const ResultEvent = z
+  .discriminatedUnion('verb', [
+    DeployResult,
+    RollbackResult,
+    RemoveResult,
+    UnknownResult,
+    VersionResult,
+    StatusResult,
+    ReleasesResult,
+    ListResult,
+  ])
+  .superRefine((r, ctx) => {
+    if (r.ok !== (r.code === 0)) ctx.addIssue({ code: 'custom', message: `ok is ${r.ok} but code is ${r.code}` });
+    if (!r.ok && r.error === null) ctx.addIssue({ code: 'custom', message: 'a failed result names its error' });
+  });
+
+export const RolloutEvent = z.union([PhaseEvent, LogEvent, ResultEvent]);
+
+export type PhaseEvent = z.infer<typeof PhaseEvent>;
+export type LogEvent = z.infer<typeof LogEvent>;
+export type ResultEvent = z.infer<typeof ResultEvent>;
+export type RolloutEvent = z.infer<typeof RolloutEvent>;
+
+/** Where a stdout stream breaks the protocol: line number and what is wrong. */
+export interface EventProblem {
+  line: number;
+  text: string;
+  problem: string;
+}
+
+/**
+ * Check a whole stdout of one rollout run: every line is an event, the
+ * result comes exactly once and last. Returns the events and the problems.
+ */
+export function checkRolloutStdout(stdout: string): { events: RolloutEvent[]; problems: EventProblem[] } {
+  const events: RolloutEvent[] = [];
+  const problems: EventProblem[] = [];
+  const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+  lines.forEach((text, i) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      problems.push({ line: i + 1, text, problem: 'not JSON' });
+      return;
+    }
+    const r = RolloutEvent.safeParse(json);
+    if (!r.success) {
+      problems.push({ line: i + 1, text, problem: r.error.issues.map((x) => `${x.path.join('.') || '(event)'}: ${x.message}`).join('; ') });
+      return;
+    }
+    events.push(r.data);
+  });
+  const results = events.filter((e) => e.event === 'result');
+  if (results.length !== 1) problems.push({ line: 0, text: '', problem: `expected exactly one result event, got ${results.length}` });
+  else if (events[events.length - 1].event !== 'result') problems.push({ line: lines.length, text: '', problem: 'the result event is not last' });
+  return { events, problems };
+}
