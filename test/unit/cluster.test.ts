@@ -1,7 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { stringify } from 'yaml';
+import { ConfigurationError } from '../../src/core/errors';
 import { resolveHosts } from '../../src/adapters/cluster-source';
 import { loadDeliveryfile } from '../../src/adapters/load-plan';
 import { hostKeyProblem, mergeHosts, parseCluster } from '../../src/core/cluster';
@@ -158,4 +161,33 @@ environments:
     const df = await loadDeliveryfile(path.join(dir, 'Deliveryfile'));
     await expect(resolveHosts(df, 'qa')).rejects.toThrow(/c\/qa\.yml:3:5 hosts\[1\]: invalid host "bad host"/);
   });
+});
+
+test('property: any cluster document gives hosts with valid ports or one positioned error', () => {
+  const host = fc.oneof(
+    fc.string({ maxLength: 20 }),
+    fc.constantFrom('web1', 'web1:22', '[::1]:22', 'a@b', 'web1:0', 'web1:x', '10.0.0.1', ''),
+    fc.record({ host: fc.oneof(fc.string({ maxLength: 10 }), fc.integer()), port: fc.oneof(fc.integer({ min: -1, max: 70000 }), fc.string({ maxLength: 5 })) }, { requiredKeys: [] }),
+    fc.integer(),
+    fc.constant(null),
+  );
+  const doc = fc.oneof(fc.array(host, { maxLength: 4 }), fc.record({ hosts: fc.array(host, { maxLength: 4 }), http_port: fc.integer({ min: 0, max: 70000 }) }, { requiredKeys: [] }));
+  fc.assert(
+    fc.property(doc, (d) => {
+      let hosts;
+      try {
+        hosts = parseCluster(new YamlSource('c.yml', stringify(d)));
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigurationError);
+        expect((err as Error).message).toMatch(/^c\.yml:\d+:\d+( \S+)?: \S/);
+        return;
+      }
+      for (const h of hosts) {
+        expect(h.port).toBeGreaterThanOrEqual(1);
+        expect(h.port).toBeLessThanOrEqual(65535);
+        expect(h.host).toMatch(/^[A-Za-z0-9.:-]+$/);
+      }
+    }),
+    { numRuns: 400 },
+  );
 });
