@@ -68,7 +68,7 @@ function table(rows: string[][]): string {
 export function planText(p: Plan): string {
   const m = p.bundle.manifest;
   const mode =
-    p.mode === 'parallel' ? `parallel, ${p.concurrency} at once` : p.mode === 'rolling' ? `rolling, ${p.batches.length} batches` : `canary: ${p.batches[0].length} host(s) first`;
+    p.mode === 'parallel' ? `parallel, ${p.concurrency} at once` : p.mode === 'rolling' ? `rolling, ${p.batches.length} batch${p.batches.length === 1 ? "" : "es"}` : `canary: ${p.batches[0].length} host(s) first`;
   const lines = [
     `plan: ${p.application} → ${p.environment}, release ${p.release}`,
     `  mode: ${mode}; on failure: ${p.onFailure}; router: ${p.router ?? '(the host decides)'}`,
