@@ -31,12 +31,8 @@ down() {
   say "removing the demo"
   bash scripts/bench/apache.sh stop "$SANDBOX/apache" || true
   if [[ -d "$WORLD" ]]; then bash test/world/world.sh down "$ID"; fi
-  local img
-  for img in $(docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "^examples/hello:demo-" || true); do
-    docker rmi -f "$img" >/dev/null 2>&1 || true
-  done
   rm -rf "$SANDBOX"
-  say "removed: balancer, hosts, registry, containers, images and .sandbox/"
+  say "removed: balancer, hosts, registry, containers, images (world.sh down removes every 127.$ID.0.1:5000/* image) and .sandbox/"
 }
 
 # The CLI: the committed bundle when it has every command the demo uses,

@@ -74,6 +74,8 @@ case "${1:-}" in
     if running "$dir"; then apache2 -f "$dir/httpd.conf" -k stop || true; fi
     write_conf "$dir" "$3" "$4"
     chmod 0755 "$dir"
+    : >"$dir/access.log"
+    : >"$dir/error.log"
     apache2 -f "$dir/httpd.conf" -k start
     for _ in $(seq 1 50); do running "$dir" && exit 0; sleep 0.1; done
     die "apache did not start; see $dir/error.log"
