@@ -226,6 +226,15 @@ describe('fleet over real SSH, rollout and Docker', () => {
     expect(await served()).toEqual(Array(5).fill('v1'));
   });
 
+  it('--dry-run: preflight and rollout deploy --dry-run on every host; nothing switches', async () => {
+    writeCompose('v2');
+    const r = await cli(['deploy', '--env', 'prod', ...deployFile(), '--release', newRelease(), '--dry-run']);
+    expect(r.code, r.lines.join('\n')).toBe(0);
+    expect(r.report.dryRun).toBe(true);
+    expect(r.report.hosts.map((h) => h.result)).toEqual(Array(5).fill('ok'));
+    expect(await statusOf()).toEqual(Object.fromEntries(world.hosts.map((h) => [h.name, r1])));
+  });
+
   it('deploys v2, then rolls back to v1 everywhere; status and releases agree', async () => {
     writeCompose('v2');
     r2 = newRelease();
@@ -359,5 +368,12 @@ describe('fleet over real SSH, rollout and Docker', () => {
     expect(b.code, b.lines.join('\n')).toBe(3);
     expect(b.report.summary).toMatch(new RegExp(`locked by release ${first} \\(pid \\d+\\) since \\S+`));
     expect(await statusOf()).toEqual(Object.fromEntries(world.hosts.map((h) => [h.name, first])));
+  });
+
+  it('remove: the app is gone from every host and the routers answer 418', async () => {
+    const r = await cli(['remove', '--env', 'prod', ...deployFile()]);
+    expect(r.code, r.lines.join('\n')).toBe(0);
+    expect(await statusOf()).toEqual(Object.fromEntries(world.hosts.map((h) => [h.name, null])));
+    for (const h of world.hosts) expect((await fetch(`http://${h.addr}:${h.httpPort}/app/`)).status).toBe(418);
   });
 });
