@@ -23,8 +23,18 @@ const args = process.argv.slice(2);
 const outIdx = args.indexOf('--out');
 const outRoot = outIdx >= 0 ? path.resolve(args[outIdx + 1]) : path.join(root, 'dist');
 
+// Type-check the whole project once; ncc then only transpiles each entry
+// (its own type check would run over every file once per entry).
+const { execFileSync } = await import('node:child_process');
+try {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', root], { stdio: 'inherit' });
+} catch {
+  process.exit(1);
+}
+
 for (const [name, entry] of Object.entries(ENTRIES)) {
   const { code, assets } = await ncc(path.join(root, entry), {
+    transpileOnly: true,
     minify: false,
     sourceMap: false,
     quiet: true,
