@@ -1,9 +1,11 @@
 /**
  * The events rollout prints on stdout (docs/protocol.md, "Output"), as the
  * fleet reads them. Tolerant on purpose: unknown fields pass through and an
- * unknown line is reported, never fatal, so a newer host still deploys.
+ * unknown line is reported, never fatal, so a newer host still deploys. The
+ * strict schema of protocol 1 (src/core/events.ts) names what differs.
  */
 import { z } from 'zod';
+import { LogEvent as StrictLog, PhaseEvent as StrictPhase, ResultEvent as StrictResult } from '../core/events';
 
 const base = { event: z.string(), time: z.string().optional() };
 
@@ -84,4 +86,16 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buff
       rest = '';
     },
   };
+}
+
+/** What makes an event differ from the strict protocol-1 schema, or null. */
+export function protocolProblem(e: RolloutEvent): string | null {
+  if (e.event === 'unknown') return `not a protocol event: ${e.line.slice(0, 200)}`;
+  const schema = e.event === 'phase' ? StrictPhase : e.event === 'log' ? StrictLog : StrictResult;
+  const r = schema.safeParse(e);
+  if (r.success) return null;
+  return r.error.issues
+    .slice(0, 3)
+    .map((x) => `${x.path.join('.') || '(event)'}: ${x.message}`)
+    .join('; ');
 }

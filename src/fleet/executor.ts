@@ -11,7 +11,8 @@ import { ExitCode, errorMessage } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { HostSpec, OnFailure } from '../core/types';
 import { TransportError, type Connector, type HostConnection, type RunResult } from './connection';
-import type { ResultEvent, RolloutEvent } from './events';
+import { PROTOCOL_VERSION } from '../core/events';
+import { protocolProblem, type ResultEvent, type RolloutEvent } from './events';
 import { pool } from './pool';
 
 export type HostResult =
@@ -74,7 +75,7 @@ export interface SwitchTarget {
   router: string | null;
 }
 
-const PROTOCOL = 1;
+const PROTOCOL = PROTOCOL_VERSION;
 
 /** The plan's words without --deadline/--dry-run: the run adds its own. */
 export function withoutRunOptions(words: readonly string[]): string[] {
@@ -168,6 +169,11 @@ export class FleetRun {
       let announced = false;
       return await c.run(words, {
         ...extra,
+        onEvent: (e) => {
+          const problem = protocolProblem(e);
+          if (problem) this.log.debug(`[${s.spec.name}] event outside protocol ${PROTOCOL}: ${problem}`);
+          extra.onEvent?.(e);
+        },
         signal: ac.signal,
         onStderr: (l) => this.log.debug(`[${s.spec.name}] ${l}`),
         onUpload: extra.stdin

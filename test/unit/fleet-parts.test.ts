@@ -1,6 +1,6 @@
 /** Small pieces of the fleet: jump host syntax, event lines, the final table, run words. */
 import { describe, expect, it } from 'vitest';
-import { lineSplitter, parseEventLine } from '../../src/fleet/events';
+import { lineSplitter, parseEventLine, protocolProblem } from '../../src/fleet/events';
 import { withoutRunOptions, type FleetReport } from '../../src/fleet/executor';
 import { formatReport } from '../../src/fleet/report';
 import { parseJumpHost } from '../../src/ssh/connection';
@@ -61,4 +61,14 @@ it('the final table: host, result, before, after, seconds, error', () => {
       '',
     ].join('\n'),
   );
+});
+
+describe('protocolProblem', () => {
+  it('is null for a protocol-1 event and names what differs otherwise', () => {
+    const phase = parseEventLine('{"event":"phase","time":"2026-11-26T14:00:00Z","phase":"pulling","app":"g/a","release":"r1","message":"m"}');
+    expect(protocolProblem(phase)).toBeNull();
+    const newer = parseEventLine('{"event":"phase","time":"2026-11-26T14:00:00Z","phase":"warming","app":"g/a","release":"r1","message":"m"}');
+    expect(newer.event).toBe('phase');
+    expect(protocolProblem(newer)).toMatch(/^phase: /);
+  });
 });
