@@ -168,7 +168,8 @@ deploy_on() {
 }
 
 # json_result: the final result object of rollout's stdout in $output
-last_json() { printf '%s\n' "$output" | grep '^{' | tail -n1; }
+# $output is set by bats' run
+last_json() { printf '%s\n' "${output:-}" | grep '^{' | tail -n1; }
 
 # containers of a host's app: names of running containers with a label
 app_containers() {
@@ -179,7 +180,9 @@ app_containers() {
 
 # app_ids N G/A [-a]: container ids of that app on host N (its project prefix)
 app_ids() {
-  docker ps ${3:-} --filter "label=delivery.app=$2" \
+  local -a all=()
+  [[ "${3:-}" == -a ]] && all=(-a)
+  docker ps "${all[@]}" --filter "label=delivery.app=$2" \
     --format '{{.ID}} {{.Label "com.docker.compose.project"}}' |
     awk -v p="^$(hv "$1" PREFIX)" '$2 ~ p {print $1}'
 }
