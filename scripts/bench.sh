@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `npm run bench`: the benchmarks, side by side in one run, written to
+# BENCHMARKS.md with the commands that made them. Not timed tests: figures.
+#
+#   npm run bench                    everything
+#   npm run bench -- --quick         3 deploy/rollback cycles, fan-out at 1 and 5 hosts
+#
+# Parts: scripts/bench/deploys.mjs (zero downtime through the balancer,
+# rollback vs deploy per host, action overhead; world 45) and
+# scripts/bench/fanout.mjs (fan-out, from the fleet issue; world 29).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+[[ "${1:-}" == --quick ]] && quick=1
+
+[[ "$(id -u)" == 0 ]] || { echo "bench: run as root (it starts sshd hosts)" >&2; exit 1; }
+bash scripts/ensure-system.sh
+[[ -d node_modules ]] || npm ci --no-audit --no-fund >&2
+
+out=.tmp/bench
+rm -rf "$out"
+mkdir -p "$out"
+echo "bench: bundling the sources into $out/dist (what dist/ holds after npm run build)" >&2
+node scripts/build.mjs --out "$out/dist" >&2
+
+cycles=10 hosts=1,5,20
+((quick)) && cycles=3 hosts=1,5
+
+node scripts/bench/deploys.mjs "$out/dist" "$out/deploys.md" --cycles "$cycles"
+fanout_ok=1
+if [[ -f scripts/bench/fanout.mjs ]]; then
+  node scripts/bench/fanout.mjs "$out/fanout.md" --hosts "$hosts" || fanout_ok=0
+fi
+
+{
+  cat <<EOF
+# Benchmarks
+
+Written by \`npm run bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%dT%H:%MZ):
+$(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM,
+$(. /etc/os-release && echo "$PRETTY_NAME"), Linux $(uname -r), Node $(node -v),
+$(docker --version | sed 's/,.*//'), $(apache2 -v | sed -n 's/^Server version: //p'), $(haproxy -v | head -1 | cut -d' ' -f1-3).
+Everything runs on this one machine over loopback: no network latency, and
+the hosts, the balancer and the load generator share the cores. Figures
+from another machine will differ; the ratios are what to compare.
+
+EOF
+  cat "$out/deploys.md"
+  echo
+  if [[ -s "$out/fanout.md" ]]; then
+    cat "$out/fanout.md"
+  elif ((fanout_ok == 0)); then
+    echo "## Fan-out"; echo; echo "scripts/bench/fanout.mjs failed in this run; see its output."
+  fi
+} >BENCHMARKS.md
+echo "bench: wrote BENCHMARKS.md" >&2
