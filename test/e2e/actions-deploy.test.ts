@@ -168,7 +168,7 @@ afterAll(async () => {
 describe('actions against the test world', () => {
   it('build-push: builds, pushes, and the registry serves the digest it outputs', async () => {
     const r = await buildPush('a1', world.registryPassword);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.code, r.log).toBe(0);
     expect(r.outputs.image).toBe(image);
     expect(r.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(r.outputs.ref).toBe(`${image}@${r.outputs.digest}`);
@@ -188,7 +188,7 @@ describe('actions against the test world', () => {
     expect(res.headers.get('docker-content-digest')).toBe(r.outputs.digest);
     refs.a1 = r.outputs.ref;
     const r2 = await buildPush('a2', world.registryPassword);
-    expect(r2.code, r2.stdout + r2.stderr).toBe(0);
+    expect(r2.code, r2.log).toBe(0);
     expect(r2.outputs.digest).not.toBe(r.outputs.digest);
     refs.a2 = r2.outputs.ref;
   });
@@ -215,7 +215,7 @@ describe('actions against the test world', () => {
       pushEvent(SHA),
       { GITHUB_SHA: SHA, GITHUB_REF: 'refs/heads/main', PATH: `${shim}:${process.env.PATH}` },
     );
-    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.code, r.log).toBe(0);
     expect(r.stdout).toContain('::warning::docker buildx is not installed');
     expect(r.stdout).toContain('$ docker build --tag');
     expect(r.outputs.digest).toBe('');
@@ -228,7 +228,7 @@ describe('actions against the test world', () => {
 
   it('deploy: every host runs the pinned digest; outputs and summary written; no secret anywhere', async () => {
     const r = await deploy('a1');
-    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.code, r.log).toBe(0);
     noSecrets(r);
     expect(r.outputs.release).toMatch(/^\d{8}T\d{6}Z-a1b2c3d$/);
     releases.push(r.outputs.release);
@@ -246,19 +246,19 @@ describe('actions against the test world', () => {
 
   it('rollback by workflow_dispatch: to the previous release, then to a named one', async () => {
     const d2 = await deploy('a2');
-    expect(d2.code, d2.stdout + d2.stderr).toBe(0);
+    expect(d2.code, d2.log).toBe(0);
     releases.push(d2.outputs.release);
     for (const s of await fleetState()) expect(s.body).toBe('200 a2');
 
     const back = await runAction(bundles, 'rollback', fleetInputs(), dispatchEvent({ environment: 'prod', release: '' }));
-    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(back.code, back.log).toBe(0);
     expect(back.outputs.release).toBe(releases[0]);
     expect(back.summary).toContain(releases[0]);
     noSecrets(back);
     for (const s of await fleetState()) expect(s.body).toBe('200 a1');
 
     const to = await runAction(bundles, 'rollback', { ...fleetInputs(), to: releases[1] }, dispatchEvent({ environment: 'prod', release: releases[1] }));
-    expect(to.code, to.stdout + to.stderr).toBe(0);
+    expect(to.code, to.log).toBe(0);
     expect(to.outputs.release).toBe(releases[1]);
     for (const s of await fleetState()) {
       expect(s.body).toBe('200 a2');
@@ -297,7 +297,7 @@ describe('actions against the test world', () => {
     // stdout is the ref alone (what `sh(returnStdout: true)` returns); progress went to stderr.
     expect(res.stdout).toMatch(new RegExp(`^${image.replace(/[.]/g, '\\.')}@sha256:[0-9a-f]{64}\\n$`));
     expect(res.stderr).toContain('docker buildx build');
-    expect(res.stdout + res.stderr).not.toContain(world.registryPassword);
+    expect((res.stdout + res.stderr).includes(world.registryPassword), 'the registry password appears in the output').toBe(false);
   });
 
   it('Jenkins: the deliveryDeploy step script runs the CLI with the key in an ssh-agent', async () => {
@@ -339,7 +339,9 @@ describe('actions against the test world', () => {
     });
     expect(res.status, res.stdout + res.stderr).toBe(0);
     expect(res.stdout).toMatch(/switched/);
-    for (const n of secretNeedles(world.registryPassword, sshKey, DB_PASSWORD)) expect(res.stdout + res.stderr).not.toContain(n);
+    for (const n of secretNeedles(world.registryPassword, sshKey, DB_PASSWORD)) {
+      expect((res.stdout + res.stderr).includes(n), `a secret (${n.slice(0, 3)}…) appears in the output`).toBe(false);
+    }
     for (const s of await fleetState()) {
       expect(s.body).toBe('200 a1');
       expect(s.images).toEqual([refs.a1]);
@@ -432,7 +434,7 @@ describe('preview on pull_request events', () => {
   it('opened: group/app-pr-N on QA with its own route, url output, one comment; the app itself untouched', async () => {
     const before = await served('/app/');
     const r = await preview('opened', 5, 'a2');
-    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.code, r.log).toBe(0);
     expect(r.outputs.app).toBe('actions-e2e/app-pr-5');
     expect(r.outputs.url).toBe(`http://${world.hosts[0].addr}:${world.hosts[0].httpPort}/pr-5/`);
     expect(r.outputs.release).toMatch(/^\d{8}T\d{6}Z-/);
@@ -450,7 +452,7 @@ describe('preview on pull_request events', () => {
 
   it('synchronize: the preview is updated and the comment edited, not duplicated', async () => {
     const r = await preview('synchronize', 5, 'a1');
-    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.code, r.log).toBe(0);
     expect(await served('/pr-5/')).toEqual(world.hosts.map(() => '200 a1'));
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0].body).toContain(r.outputs.release);
@@ -459,13 +461,13 @@ describe('preview on pull_request events', () => {
 
   it('closed: the preview is gone (418), and cleanup-older-than removes a stale one of a closed PR', async () => {
     const six = await preview('opened', 6, 'a2');
-    expect(six.code, six.stdout + six.stderr).toBe(0);
+    expect(six.code, six.log).toBe(0);
     expect(await served('/pr-6/')).toEqual(world.hosts.map(() => '200 a2'));
     gh.pulls[6] = 'closed';
     const app = await served('/app/');
 
     const r = await preview('closed', 5, null, { 'cleanup-older-than': '0' });
-    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.code, r.log).toBe(0);
     expect(r.outputs.url).toBe('');
     expect(r.outputs.removed).toBe('actions-e2e/app-pr-6');
     for (const p of ['/pr-5/', '/pr-6/']) for (const b of await served(p)) expect(b).toMatch(/^418/);

@@ -30,6 +30,8 @@ export interface ActionRun {
   summary: string;
   /** Everything the step produced, for secret checks (add-mask commands removed: the runner consumes them). */
   all: string;
+  /** stdout and stderr as the runner would show them (without add-mask commands), for failure messages. */
+  log: string;
 }
 
 /** GITHUB_OUTPUT's `name<<DELIM … DELIM` blocks (and plain `name=value` lines). */
@@ -97,6 +99,7 @@ export async function runAction(
       outputs: parseOutputFile(outputText),
       summary,
       all: [visible(stdout), visible(stderr), outputText, summary, readFileSync(files.GITHUB_STATE, 'utf8')].join('\n'),
+      log: visible(stdout) + visible(stderr),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
