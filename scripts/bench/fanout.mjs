@@ -90,7 +90,9 @@ if (!existsSync(CLI)) {
 // 3. The app: one service, the test image, routed by HAProxy.
 const app = path.join(WORK, 'app');
 mkdirSync(app, { recursive: true });
-writeFileSync(path.join(app, 'docker-compose.yml'), `services:\n  web:\n    image: ${wenv.TEST_IMAGE}:v1\n    init: true\n`);
+// network_mode: bridge: 20 hosts × two colors of compose projects would each
+// create a network, and the one shared Docker engine runs out of address pools.
+writeFileSync(path.join(app, 'docker-compose.yml'), `services:\n  web:\n    image: ${wenv.TEST_IMAGE}:v1\n    init: true\n    network_mode: bridge\n`);
 const envs = COUNTS.map((n) => {
   const file = `cluster-${n}.yml`;
   writeFileSync(
