@@ -4,6 +4,8 @@
 #
 #   npm run bench                    everything
 #   npm run bench -- --quick         3 deploy/rollback cycles, fan-out at 1 and 5 hosts
+#   npm run bench -- --skip-fanout   no fan-out run; the table of the last one
+#                                    (.tmp/bench/fanout.md) is included if present
 #
 # Parts: scripts/bench/deploys.mjs (zero downtime through the balancer,
 # rollback vs deploy per host, action overhead; world 45) and
@@ -11,14 +13,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-quick=0
-[[ "${1:-}" == --quick ]] && quick=1
+quick=0 skip_fanout=0
+for a in "$@"; do
+  case "$a" in
+    --quick) quick=1 ;;
+    --skip-fanout) skip_fanout=1 ;;
+    *) echo "usage: npm run bench [-- --quick] [-- --skip-fanout]" >&2; exit 2 ;;
+  esac
+done
 
 [[ "$(id -u)" == 0 ]] || { echo "bench: run as root (it starts sshd hosts)" >&2; exit 1; }
 bash scripts/ensure-system.sh
 [[ -d node_modules ]] || npm ci --no-audit --no-fund >&2
 
-out=.tmp/bench
+out=.tmp/bench-run
 rm -rf "$out"
 mkdir -p "$out"
 echo "bench: bundling the sources into $out/dist (what dist/ holds after npm run build)" >&2
@@ -29,7 +37,11 @@ cycles=10 hosts=1,5,20
 
 node scripts/bench/deploys.mjs "$out/dist" "$out/deploys.md" --cycles "$cycles"
 fanout_ok=1
-if [[ -f scripts/bench/fanout.mjs ]]; then
+if ((skip_fanout)); then
+  if [[ -s .tmp/bench/fanout.md ]]; then
+    { cat .tmp/bench/fanout.md; echo; echo "(fan-out table from an earlier run of scripts/bench/fanout.mjs on this machine, $(date -u -r .tmp/bench/fanout.md +%Y-%m-%dT%H:%MZ))"; } >"$out/fanout.md"
+  fi
+elif [[ -f scripts/bench/fanout.mjs ]]; then
   node scripts/bench/fanout.mjs "$out/fanout.md" --hosts "$hosts" || fanout_ok=0
 fi
 
