@@ -131,6 +131,12 @@ describe('apache2 -t and haproxy -c accept the generated configs', () => {
   });
 });
 
+it('the balancer, demo and bench scripts pass shellcheck', () => {
+  const r = sh('shellcheck', ['-x', path.join(ROOT, 'scripts/bench/apache.sh'), path.join(ROOT, 'scripts/demo.sh'), path.join(ROOT, 'scripts/bench.sh')]);
+  expect(r.out).toBe('');
+  expect(r.code).toBe(0);
+});
+
 describe('no client sees the teapot', () => {
   it('apache: only hosts that run the app get requests; previews go to the QA host', async () => {
     const file = path.join(DIR, 'lb-apache.conf');
