@@ -10,7 +10,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main';
 import { lbConfig, type LbInput } from '../../src/core/lbconfig';
+import { MemoryLogger } from '../../src/core/logger';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DIR = path.join(ROOT, '.tmp', 'lbconfig-40');
@@ -129,6 +132,24 @@ describe('apache2 -t and haproxy -c accept the generated configs', () => {
     expect(r.out).not.toMatch(/\[WARNING\]|\[ALERT\]/);
     expect(r.code).toBe(0);
   });
+});
+
+it('delivery lb-config --probe names the host whose router answers 418', async () => {
+  writeFileSync(
+    path.join(DIR, 'Deliveryfile'),
+    'application: demo/web\nroute: {service: web, port: 8080, path: /web/, strip_prefix: true}\nhealth: {path: /health}\n' +
+      'environments:\n  prod:\n    cluster: [cluster.yml]\n    files: [compose.yml]\n',
+  );
+  writeFileSync(path.join(DIR, 'compose.yml'), 'services:\n  web:\n    image: demo/web\n');
+  writeFileSync(path.join(DIR, 'cluster.yml'), 'http_port: 8081\nhosts:\n' + app.hosts.map((h) => `  - {host: ${h.host}, name: ${h.name}}\n`).join(''));
+  const logger = new MemoryLogger();
+  const stdout = new PassThrough();
+  const code = await main(['lb-config', '--env', 'prod', '--file', path.join(DIR, 'Deliveryfile'), '--probe'], { logger, stdout, env: {} });
+  expect(code).toBe(0);
+  const log = logger.lines.join('\n');
+  expect(log).toContain('warning: h11 (http://127.40.0.11:8081/web/health) answers 418: the app is not deployed there');
+  expect(log).toContain('h10 (http://127.40.0.10:8081/web/health) answers 200');
+  expect(log).not.toMatch(/h1[02] .*answers 418/);
 });
 
 it('the balancer, demo and bench scripts pass shellcheck', () => {

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { ConfigurationError } from '../../core/errors';
 import type { Deliveryfile } from '../../core/deliveryfile';
 import { lbConfig, type LbFormat, type LbHost, type LbInput } from '../../core/lbconfig';
@@ -25,22 +26,29 @@ export function lbInputOf(df: Deliveryfile, environment: string, hosts: HostSpec
   return { application: d.application, environment, route, healthPath: d.health.path ?? null, hosts: hosts.map(toLb), preview };
 }
 
+/** One GET with an optional Host header (fetch ignores a Host header); the status, or an error. */
+function getStatus(host: string, port: number, uri: string, hostHeader: string | null): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path: uri, timeout: 3000, headers: hostHeader ? { host: hostHeader } : {} }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 3 s')));
+    req.on('error', reject);
+  });
+}
+
 /** GET the check URI on every host's router once; warn about each one that does not answer 200. */
 async function probe(input: LbInput, uri: string, logger: Logger): Promise<void> {
   await Promise.all(
     input.hosts.map(async (h) => {
-      const host = h.host.includes(':') ? `[${h.host}]` : h.host;
-      const url = `http://${host}:${h.httpPort}${uri}`;
+      const url = `http://${h.host.includes(':') ? `[${h.host}]` : h.host}:${h.httpPort}${uri}`;
       try {
-        const res = await fetch(url, {
-          signal: AbortSignal.timeout(3000),
-          headers: input.route?.host ? { host: input.route.host } : {},
-        });
-        await res.arrayBuffer();
-        if (res.status === 418) {
+        const status = await getStatus(h.host, h.httpPort, uri, input.route?.host ?? null);
+        if (status === 418) {
           logger.warn(`${h.name} (${url}) answers 418: the app is not deployed there, or it answers 418 itself; the balancer skips that host`);
-        } else if (res.status !== 200) {
-          logger.warn(`${h.name} (${url}) answers ${res.status}, not 200: the health check keeps that host out of the balancer`);
+        } else if (status !== 200) {
+          logger.warn(`${h.name} (${url}) answers ${status}, not 200: the health check keeps that host out of the balancer`);
         } else {
           logger.info(`${h.name} (${url}) answers 200`);
         }
