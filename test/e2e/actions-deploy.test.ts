@@ -10,7 +10,7 @@
  * GitHub API served by a local HTTP server.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, get as httpGet, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -53,19 +53,19 @@ function noSecrets(r: ActionRun, ...more: string[]) {
   }
 }
 
-async function get(url: string, retry = true): Promise<string> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    return `${res.status} ${(await res.text()).trim()}`;
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = `error ${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ''}`;
-    if (!retry) return why;
-    // Seen once on a machine at load 20+: one refused connection right after a switch. Say so, ask once more.
-    console.warn(`GET ${url}: ${why}; retrying once`);
-    await new Promise((r) => setTimeout(r, 1000));
-    return get(url, false);
-  }
+/** One GET on a fresh connection (no keep-alive pool: a pooled socket the router closed while idle is not a failure of the app). */
+function get(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = httpGet(url, { agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(`${res.statusCode} ${body.trim()}`));
+      res.on('error', (e) => resolve(`error ${e.message}`));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out after 5 s')));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code ?? ''} ${e.message}`));
+  });
 }
 
 /** What each host serves on the app's route, and the image its containers run. */
