@@ -186,3 +186,6 @@ app_ids() {
     --format '{{.ID}} {{.Label "com.docker.compose.project"}}' |
     awk -v p="^$(hv "$1" PREFIX)" '$2 ~ p {print $1}'
 }
+
+# proc_alive PID: running and not a zombie (PID 1 here may not reap daemons)
+proc_alive() { [[ -r "/proc/$1/stat" && "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]]; }

@@ -9,6 +9,8 @@ load helpers
 
 setup_file() {
   world_up 15 1 traefik
+  # Traefik does not run here, so there is no throttle window to wait out
+  printf 'TRAEFIK_SETTLE=1\n' >>"$H1_CONFIG"
   export DC="$BATS_FILE_TMPDIR/docker-config.json"
   registry_auth_config "$DC"
   export COMPOSE="$BATS_FILE_TMPDIR/docker-compose.yml"

@@ -71,9 +71,13 @@ build_base() {
 }
 
 build_apps() {
-  local v
+  local v hash have
+  # rebuilt only when the Dockerfile or the base changed
+  hash=$( (cat "$REPO/test/world/app/Dockerfile"; docker image inspect --format '{{.Id}}' "$BASE_IMAGE") | sha256sum | cut -c1-16)
   for v in "${APP_VERSIONS[@]}"; do
-    docker build -q --build-arg "VERSION=$v" -t "$APP_IMAGE:$v" "$REPO/test/world/app" >/dev/null
+    have=$(docker image inspect --format '{{index .Config.Labels "delivery.test.hash"}}' "$APP_IMAGE:$v" 2>/dev/null || true)
+    [[ "$have" == "$hash" ]] && continue
+    docker build -q --label "delivery.test.hash=$hash" --build-arg "VERSION=$v" -t "$APP_IMAGE:$v" "$REPO/test/world/app" >/dev/null
   done
 }
 
@@ -82,14 +86,16 @@ images() {
   locked build_apps
 }
 
-pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# alive and not a zombie (PID 1 here may not reap daemons' children)
+alive() { [[ -r "/proc/$1/stat" ]] && [[ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
+pid_alive() { [[ -f "$1" ]] && alive "$(cat "$1")"; }
 
 stop_pid() {
   local f=$1 pid i
   if pid_alive "$f"; then
     pid=$(cat "$f")
     kill "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   fi
   rm -f "$f"
@@ -145,12 +151,14 @@ EOF
 }
 
 push_apps() {
-  local v ref
+  local v ref pids=() p
   for v in "${APP_VERSIONS[@]}"; do
     ref="127.$ID.0.1:5000/$APP_IMAGE:$v"
     docker tag "$APP_IMAGE:$v" "$ref"
-    DOCKER_CONFIG="$W/docker-config" docker push -q "$ref" >/dev/null
+    DOCKER_CONFIG="$W/docker-config" docker push -q "$ref" >/dev/null &
+    pids+=($!)
   done
+  for p in "${pids[@]}"; do wait "$p" || die "push to 127.$ID.0.1:5000 failed"; done
 }
 
 client_key() {
@@ -291,12 +299,10 @@ down() {
   for f in $(docker network ls --format '{{.Name}}' | grep -E "^w${ID}h[0-9]+-|^w${ID}-traefik$" || true); do
     docker network rm "$f" >/dev/null 2>&1 || true
   done
-  for f in $(docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "^127\.${ID}\.0\.1:5000/" || true); do
-    docker rmi -f "$f" >/dev/null 2>&1 || true
-  done
-  for f in $(docker images --format '{{.Repository}}@{{.Digest}}' | grep -E "^127\.${ID}\.0\.1:5000/" || true); do
-    docker rmi -f "$f" >/dev/null 2>&1 || true
-  done
+  local refs=()
+  mapfile -t refs < <(docker images --format '{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}' |
+    tr ' ' '\n' | grep -E "^127\.${ID}\.0\.1:5000/" | grep -v -e ':<none>$' -e '@<none>$' | sort -u || true)
+  ((${#refs[@]} == 0)) || docker rmi -f "${refs[@]}" >/dev/null 2>&1 || true
   rm -rf "$W"
   say "world $ID down"
 }
