@@ -159,11 +159,11 @@ beforeAll(async () => {
 afterAll(async () => {
   if (bundles) cleanup(bundles);
   rmSync(DIR, { recursive: true, force: true });
-  // Every image of this test's repository, tagged or not (the builds and the hosts' pulls by digest).
-  spawnSync('sh', ['-c', `docker images -q --filter 'reference=${image}' | sort -u | xargs -r docker rmi -f`], { stdio: 'ignore' });
   await world?.stop();
   // world.sh down misses compose containers (docker ps -q ignores --format): remove this world's own.
   spawnSync('sh', ['-c', `docker ps -a --format '{{.ID}} {{.Label "com.docker.compose.project"}}' | awk '$2 ~ /^w${ID}h[0-9]+-/ {print $1}' | xargs -r docker rm -f; docker network ls --format '{{.Name}}' | grep '^w${ID}h' | xargs -r docker network rm`], { stdio: 'ignore' });
+  // Then every image of this test's repository, tagged or not (the builds and the hosts' pulls by digest).
+  if (image) spawnSync('sh', ['-c', `docker images -q --filter 'reference=${image}' | sort -u | xargs -r docker rmi -f`], { stdio: 'ignore' });
 });
 
 describe('actions against the test world', () => {
