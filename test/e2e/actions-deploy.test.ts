@@ -160,7 +160,7 @@ afterAll(async () => {
   if (bundles) cleanup(bundles);
   rmSync(DIR, { recursive: true, force: true });
   await world?.stop();
-  // world.sh down misses compose containers (docker ps -q ignores --format): remove this world's own.
+  // Belt and braces: this world's app containers and networks, whatever world.sh down did.
   spawnSync('sh', ['-c', `docker ps -a --format '{{.ID}} {{.Label "com.docker.compose.project"}}' | awk '$2 ~ /^w${ID}h[0-9]+-/ {print $1}' | xargs -r docker rm -f; docker network ls --format '{{.Name}}' | grep '^w${ID}h' | xargs -r docker network rm`], { stdio: 'ignore' });
   // Then every image of this test's repository, tagged or not (the builds and the hosts' pulls by digest).
   if (image) spawnSync('sh', ['-c', `docker images -q --filter 'reference=${image}' | sort -u | xargs -r docker rmi -f`], { stdio: 'ignore' });
