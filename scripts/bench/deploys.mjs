@@ -193,6 +193,7 @@ commands.push(`delivery rollback --env prod --json                          # af
 say('action overhead: start → first byte at the host, against ssh host true');
 const fbFile = path.join(DIR, 'first-byte.log');
 const fwd = spawn(process.execPath, [path.join(ROOT, 'scripts/bench/first-byte.mjs'), `${h1.host}:2223`, `${h1.host}:2222`, fbFile], { stdio: 'ignore' });
+process.on('exit', () => fwd.kill());
 await sleep(500);
 const lastFirstByte = () => {
   const lines = readFileSync(fbFile, 'utf8').trim().split('\n').filter(Boolean);
@@ -318,8 +319,10 @@ console.log(md);
 if (!args.includes('--keep-world')) {
   spawnSync('bash', [path.join(ROOT, 'scripts/bench/apache.sh'), 'stop', path.join(DIR, 'apache')], { stdio: 'inherit' });
   spawnSync('bash', [path.join(ROOT, 'test/world/world.sh'), 'down', String(ID)], { stdio: 'inherit' });
-  for (const l of spawnSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], { encoding: 'utf8' }).stdout.split('\n')) {
-    if (l.startsWith(`${repo}:bench-r`)) spawnSync('docker', ['rmi', '-f', l], { stdio: 'ignore' });
+  // images the hosts pulled by digest (untagged) from this world's registry
+  for (const l of spawnSync('docker', ['images', '--format', '{{.Repository}} {{.ID}}'], { encoding: 'utf8' }).stdout.split('\n')) {
+    const [r, id] = l.split(' ');
+    if (r && r.startsWith(`127.${ID}.0.1:5000/`)) spawnSync('docker', ['rmi', '-f', id], { stdio: 'ignore' });
   }
 }
 if (existsSync(stopFile)) rmSync(stopFile);
