@@ -229,6 +229,10 @@ dedupe_config() {
 
 haproxy_cfg() {
   local dir="$ROOT/etc/haproxy/delivery" sock="$ROOT/run/haproxy/delivery.sock"
+  # a real install drops root after binding; under --root (tests) it stays as is
+  local HAPROXY_USER_LINES=""
+  [[ -z "$ROOT" ]] && HAPROXY_USER_LINES=$'    user haproxy\n    group haproxy\n'
+
   local bind="$HTTP_ADDR:$HTTP_PORT" i name
   cat <<EOF
 # HAProxy for delivery, written by install.sh. Nothing here changes per app:
@@ -238,7 +242,7 @@ haproxy_cfg() {
 # comes back on the current color. Slots are declared on the publish
 # address: a server-state file restores ports, not addresses.
 global
-    stats socket $sock mode 660 level admin user $DEPLOY_USER expose-fd listeners
+${HAPROXY_USER_LINES}    stats socket $sock mode 660 level admin user $DEPLOY_USER expose-fd listeners
     server-state-file $dir/servers.state
     log stderr format short local0 notice
 
@@ -325,6 +329,9 @@ docker_daemon_json() {
   else
     printf '{\n  "log-driver": "json-file",\n  "log-opts": {\n    "max-file": "3",\n    "max-size": "10m"\n  }\n}\n'
   fi | write_file "$f" 644
+  if [[ -z "$ROOT" ]] && ((CHANGED && !DRY_RUN)); then
+    say "log defaults apply to containers created after dockerd restarts: systemctl restart docker (when convenient)"
+  fi
 }
 
 main() {

@@ -70,3 +70,20 @@ teardown_file() { world_down 15; }
   [[ "$stderr" == *"no /bin/sh"* ]]
   [ "$(docker inspect --format '{{index .Config.Labels "delivery.release"}}' "$(app_ids 1 g/app)")" = r2 ]
 }
+
+@test "the teapot image builds from the busybox base and answers 418 to everything" {
+  docker build -q --build-arg BASE=delivery/base:busybox -t w15-teapot:test "$REPO/src/host/traefik/teapot" >/dev/null
+  docker rm -f w15-teapot >/dev/null 2>&1 || true
+  docker run -d --name w15-teapot --init -p "$H1_ADDR:18418:8080" w15-teapot:test >/dev/null
+  code=""
+  for _ in $(seq 50); do
+    code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$H1_ADDR:18418/any/path?x=1" || true)
+    [ "$code" = 418 ] && break
+    sleep 0.2
+  done
+  body=$(curl -s -m 2 "http://$H1_ADDR:18418/")
+  docker rm -f w15-teapot >/dev/null
+  docker rmi w15-teapot:test >/dev/null
+  [ "$code" = 418 ]
+  [[ "$body" == *"teapot"* ]]
+}
