@@ -187,10 +187,16 @@ json_field() { printf '%s' "$1" | jq -r "$2"; }
   done
 }
 
-@test "HAProxy and the app containers restarted: the current color serves again without a deploy" {
+@test "HAProxy down: the switch fails with exit 6, the new color is removed; restarted with the containers, the current color serves again" {
   [ "$(get 1 /app/)" = v3 ]
   kill "$(cat "$WORLD_DIR/h1/haproxy.pid")"
   for _ in $(seq 50); do proc_alive "$(cat "$WORLD_DIR/h1/haproxy.pid")" || break; sleep 0.1; done
+  deploy_release nohap v1
+  [ "$status" -eq 6 ]
+  [[ "$stderr" == *"router switch failed"* ]]
+  run app_containers 1 g/app
+  [ "$(printf '%s\n' "$output" | awk '{print $3}')" = p2 ]
+  [ ! -d "$H1_STATE/g/app/releases/nohap" ]
   docker restart -t 1 $(app_ids 1 g/app) >/dev/null
   haproxy -D -p "$WORLD_DIR/h1/haproxy.pid" -f "$H1_ROOT/etc/haproxy/haproxy.cfg"
   ok=0
