@@ -227,7 +227,14 @@ export class FleetRun {
     await pool(states, Math.max(concurrency, 10), async (s) => {
       const started = Date.now();
       try {
-        const v = await this.run(s, ['rollout', 'version'], Math.min(this.timeout, 60));
+        // One connection; version, status (and releases) as channels side by side.
+        await this.conn(s);
+        const short = Math.min(this.timeout, 60);
+        const [v, st, rel] = await Promise.all([
+          this.run(s, ['rollout', 'version'], short),
+          this.run(s, ['rollout', 'status', app], short),
+          wantReleases ? this.run(s, ['rollout', 'releases', app], short) : Promise.resolve(null),
+        ]);
         if (v.exitCode !== 0 || !v.result) throw new Error(`\`rollout version\` failed: ${tail(v)}`);
         if (v.result.protocol !== PROTOCOL) {
           throw new Error(`rollout speaks protocol ${v.result.protocol ?? 'unknown'}, this client speaks ${PROTOCOL}; update rollout on the host (or this client)`);
@@ -235,18 +242,16 @@ export class FleetRun {
         if (router && v.result.router && v.result.router !== router) {
           throw new Error(`the host runs the ${v.result.router} router, the Deliveryfile expects ${router}`);
         }
-        const st = await this.run(s, ['rollout', 'status', app], Math.min(this.timeout, 60));
         if (!st.result) throw new Error(`\`rollout status\` failed: ${tail(st)}`);
         s.report.before = st.result.current ?? null;
         s.report.after = s.report.before;
         s.previous = st.result.previous ?? null;
         if (st.result.lock) s.lockedBy = lockText(st.result.lock);
-        if (wantReleases) {
-          const r = await this.run(s, ['rollout', 'releases', app], Math.min(this.timeout, 60));
-          if (!r.result) throw new Error(`\`rollout releases\` failed: ${tail(r)}`);
+        if (rel) {
+          if (!rel.result) throw new Error(`\`rollout releases\` failed: ${tail(rel)}`);
           releases.set(
             s,
-            (r.result.releases ?? []).map((x) => x.id),
+            (rel.result.releases ?? []).map((x) => x.id),
           );
         }
         this.line(s, `preflight ok (current ${s.report.before ?? 'none'})`);
