@@ -14,7 +14,7 @@
 // DIST is a folder with fresh bundles (cli/index.js, deploy/index.js), OUT
 // the Markdown file written for BENCHMARKS.md.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
@@ -253,6 +253,38 @@ fwd.kill();
 commands.push(`node dist/deploy/index.js   # ${RUNS}×, INPUT_* as the runner sets them, to h1 through the forwarder`);
 commands.push(`node dist/cli/index.js deploy --env one …   # ${RUNS}×, the same through the CLI`);
 
+// ---------------------------------------------------------------- where the time goes
+// The hosts' own run logs (JSON events with millisecond times) of h2 and h3,
+// which only ran the cycles above (h1 also ran the overhead runs).
+const phases = { deploy: [], rollback: [] };
+for (const h of ['h2', 'h3']) {
+  const runs = path.join(WORLD, h, 'root/var/lib/rollout/bench/web/runs');
+  if (!existsSync(runs)) continue;
+  const logs = readdirSync(runs).filter((f) => f.endsWith('.log')).sort();
+  for (const f of logs.slice(1)) {
+    const verb = /-(deploy|rollback)-/.exec(f)?.[1];
+    if (!verb) continue;
+    const ev = readFileSync(path.join(runs, f), 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const at = (ph) => {
+      const e = ev.find((x) => x.phase === ph);
+      return e ? Date.parse(e.time) : NaN;
+    };
+    const result = ev.find((x) => x.event === 'result');
+    if (!result?.ok) continue;
+    const end = Date.parse(result.time);
+    phases[verb].push({
+      pull: verb === 'deploy' ? at('pulled') - at('pulling') : 0,
+      start: at('healthy') - at('starting'),
+      switch: end - at('switching'),
+      total: end - Date.parse(ev[0].time),
+    });
+  }
+}
+const phaseRow = (verb, k) => {
+  const xs = phases[verb].map((p) => p[k]).filter((x) => Number.isFinite(x));
+  return xs.length ? `${f1(median(xs) / 1000)} s` : '–';
+};
+
 // ---------------------------------------------------------------- report
 const rbRatio = median(rollbackSecs) / median(deploySecs);
 const overhead = median(actionFirst);
@@ -289,6 +321,16 @@ kept release, whose image is still on the host.
 | rollback | ${f1(median(rollbackSecs))} s | ${f1(Math.min(...rollbackSecs))} s | ${f1(Math.max(...rollbackSecs))} s |
 | **rollback / deploy** | **${rbRatio.toFixed(2)}** (target ≤ 0.5) | | |
 | whole fleet run, deploy / rollback (wall, median) | ${f1(median(deployWall))} s / ${f1(median(rollbackWall))} s | | |
+
+On the hosts (rollout's own event times on h2 and h3, median per run; the
+rest of the client-measured time is SSH, preflight and the upload):
+
+| phase | deploy | rollback |
+| --- | --- | --- |
+| pull (pulling → pulled) | ${phaseRow('deploy', 'pull')} | – |
+| start the new color until healthy | ${phaseRow('deploy', 'start')} | ${phaseRow('rollback', 'start')} |
+| switch the router, drain, stop the old color | ${phaseRow('deploy', 'switch')} | ${phaseRow('rollback', 'switch')} |
+| whole switch on the host | ${phaseRow('deploy', 'total')} | ${phaseRow('rollback', 'total')} |
 
 One pull of such an image (a new ~100-byte layer over the shared busybox
 base) from the loopback registry takes ${ms(median(pullMs))} here (\`docker pull\`, median
