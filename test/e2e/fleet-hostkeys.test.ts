@@ -27,7 +27,11 @@ const host: HostSpec = { name: 'web1', host: ADDR, port: PORT, hostKeys: [], htt
 beforeAll(async () => {
   execFileSync('mkdir', ['-p', '/work/main/.tmp']);
   dir = mkdtempSync('/work/main/.tmp/fleet-hostkeys-');
-  const pubs = [keygen(path.join(dir, 'id_ed25519'), 'ed25519'), keygen(path.join(dir, 'id_rsa'), 'rsa', 'correct horse')];
+  const pubs = [
+    keygen(path.join(dir, 'id_ed25519'), 'ed25519'),
+    keygen(path.join(dir, 'id_rsa'), 'rsa', 'correct horse'),
+    keygen(path.join(dir, 'id_ecdsa'), 'ecdsa'),
+  ];
   keygen(path.join(dir, 'id_other'), 'ed25519');
   clientKey = readFileSync(path.join(dir, 'id_ed25519'), 'utf8');
   rsaKey = readFileSync(path.join(dir, 'id_rsa'), 'utf8');
@@ -139,7 +143,13 @@ describe('authentication', () => {
   it('an RSA key with a passphrase (rsa-sha2 signatures)', async () => {
     expect(await versionOver(settings({ knownHosts: kh(), privateKey: rsaKey, passphrase: 'correct horse' }))).toBe(1);
     expect(sshd.log()).toMatch(/Accepted publickey for root .* RSA SHA256:/);
-    expect(sshd.log()).not.toMatch(/ssh-rsa.*SHA1/i);
+    expect(sshd.log()).toMatch(/userauth_pubkey: .*pkalg rsa-sha2-(256|512) /);
+    expect(sshd.log()).not.toMatch(/pkalg ssh-rsa /);
+  });
+  it('an ECDSA key', async () => {
+    const ecdsa = readFileSync(path.join(dir, 'id_ecdsa'), 'utf8');
+    expect(await versionOver(settings({ knownHosts: kh(), privateKey: ecdsa }))).toBe(1);
+    expect(sshd.log()).toMatch(/Accepted publickey for root .* ECDSA SHA256:/);
   });
   it('a wrong passphrase is a configuration error before any host is contacted', () => {
     expect(() => new SshConnector(settings({ knownHosts: kh(), privateKey: rsaKey, passphrase: 'nope' }))).toThrow(/ssh-key: cannot use the private key/);
