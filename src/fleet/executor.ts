@@ -318,6 +318,8 @@ export class FleetRun {
         s.report.result = 'failed';
         s.report.error = `rollout exit ${r.exitCode}: ${tail(r)}`;
         this.line(s, `failed: ${s.report.error}`);
+        // What rollout said last (health output, container logs), for the diagnosis.
+        for (const l of r.stderrTail.slice(-12)) this.line(s, `| ${l}`);
       }
     } catch (e) {
       const msg = errorMessage(e);
