@@ -289,6 +289,7 @@ describe('fleet over real SSH, rollout and Docker', () => {
       const by = Object.fromEntries(r.report.hosts.map((h) => [h.host, h]));
       expect(by.h3.result).toBe('failed');
       expect(by.h3.error).toMatch(/rollout exit 5/);
+      expect(r.lines.some((l) => l.startsWith('[h3] | '))).toBe(true); // rollout's own last words, for the diagnosis
       expect(r.report.hosts.filter((h) => h.result === 'rolled-back').length).toBeGreaterThan(0);
       expect(r.report.hosts.every((h) => h.after === r1)).toBe(true);
     } finally {
