@@ -93,9 +93,10 @@ export function connectorFrom(ctx: CliContext, values: OptionValues, df: Deliver
       knownSource = file;
     }
   }
+  const jump = str(values, 'jump-host') ?? df?.data.ssh.jump_host;
+  const jumpHost = jump ? parseJumpHost(jump) : null;
   const insecure = values['insecure-skip-host-key-check'] === true;
   if (insecure) ctx.logger.warn('insecure-skip-host-key-check: host keys are NOT verified on this run; anyone on the path can impersonate a host');
-  const jump = str(values, 'jump-host') ?? df?.data.ssh.jump_host;
   const connectTimeout = intOption(values, 'connect-timeout', 1, 3600);
   return new SshConnector({
     privateKey: key,
@@ -104,7 +105,7 @@ export function connectorFrom(ctx: CliContext, values: OptionValues, df: Deliver
     user: str(values, 'ssh-user') ?? df?.data.ssh.user ?? 'deploy',
     knownHosts: knownText ? parseKnownHosts(knownText, knownSource) : [],
     insecureSkipHostKeyCheck: insecure,
-    jumpHost: jump ? parseJumpHost(jump) : null,
+    jumpHost,
     connectTimeoutMs: connectTimeout !== undefined ? connectTimeout * 1000 : undefined,
     logger: ctx.logger,
   });

@@ -20,12 +20,15 @@ export const rollbackCommand: Command = {
       const problem = releaseIdProblem(to);
       if (problem) throw new ConfigurationError(`--to: ${problem}`);
     }
+    const timeoutSeconds = intOption(values, 'timeout', 1, 86_400);
+    const concurrency = intOption(values, 'concurrency', 1, 1000);
+    const onFailure = onFailureOption(values);
     const { df, env, hosts } = await loadFleet(ctx, values);
     const connector = connectorFrom(ctx, values, df);
     const stop = interruptSignal();
     try {
       const batches = batchesOf(withUser(hosts, values), df.mode, df.batch, df.canary);
-      const run = new FleetRun({ connector, logger: ctx.logger, timeoutSeconds: intOption(values, 'timeout', 1, 86_400), signal: stop.signal });
+      const run = new FleetRun({ connector, logger: ctx.logger, timeoutSeconds, signal: stop.signal });
       const report = await run.switch(
         'rollback',
         {
@@ -33,8 +36,8 @@ export const rollbackCommand: Command = {
           environment: env,
           release: to,
           hosts: batches.flatMap((b, i) => b.map((host) => ({ host, batch: i, command: [] }))),
-          concurrency: intOption(values, 'concurrency', 1, 1000) ?? df.concurrency,
-          onFailure: onFailureOption(values) ?? df.onFailure,
+          concurrency: concurrency ?? df.concurrency,
+          onFailure: onFailure ?? df.onFailure,
           router: df.router,
         },
         { requireRelease: true },

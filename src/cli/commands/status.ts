@@ -12,11 +12,13 @@ export const statusCommand: Command = {
   usage: 'delivery status --env ENV [--file Deliveryfile] [--known-hosts PATH] [--ssh-key PATH] [--json]',
   async run(ctx) {
     const { values } = readCliOptions(OPTS, ctx.argv, ctx.env);
+    const timeoutSeconds = intOption(values, 'timeout', 1, 86_400);
+    const concurrency = intOption(values, 'concurrency', 1, 1000);
     const { df, hosts } = await loadFleet(ctx, values);
     const connector = connectorFrom(ctx, values, df);
     try {
-      const run = new FleetRun({ connector, logger: ctx.logger, timeoutSeconds: intOption(values, 'timeout', 1, 86_400) });
-      const report = await run.query('status', df.data.application, withUser(hosts, values), intOption(values, 'concurrency', 1, 1000) ?? df.concurrency);
+      const run = new FleetRun({ connector, logger: ctx.logger, timeoutSeconds });
+      const report = await run.query('status', df.data.application, withUser(hosts, values), concurrency ?? df.concurrency);
       return printReport(ctx, values, report);
     } finally {
       connector.close();
