@@ -20,9 +20,6 @@ export const DEFAULTS = {
   onFailure: 'rollback' as OnFailure,
   sshUser: 'deploy',
   sshPort: 22,
-  healthTimeout: 60,
-  healthStable: 5,
-  keep: 5,
   stripPrefix: false,
 };
 
@@ -101,12 +98,14 @@ export const deliveryfileSchema = z.strictObject({
   route: routeSchema.optional(),
   health: z
     .strictObject({
-      timeout: int(1, 3600, 'seconds').default(DEFAULTS.healthTimeout),
-      stable: int(0, 600, 'seconds').default(DEFAULTS.healthStable),
+      // Unset: the host's HEALTH_TIMEOUT and stability window apply.
+      timeout: int(1, 3600, 'seconds').optional(),
+      stable: int(0, 600, 'seconds').optional(),
       path: z.string().regex(ROUTE_PATH, msg('expected an HTTP path such as /health')).optional(),
     })
-    .default({ timeout: DEFAULTS.healthTimeout, stable: DEFAULTS.healthStable }),
-  keep: int(1, 100, 'releases kept on each host').default(DEFAULTS.keep),
+    .default({}),
+  // Unset: the host's KEEP_RELEASES applies.
+  keep: int(1, 100, 'releases kept on each host').optional(),
   router: z.enum(['traefik', 'haproxy'], msg('expected traefik or haproxy')).optional(),
   registry: z.string().regex(REGISTRY, msg('expected a registry host such as registry.example.org or 127.0.0.1:5000')).optional(),
   preview: previewSchema.optional(),

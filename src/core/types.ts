@@ -36,10 +36,10 @@ export interface Route {
 }
 
 export interface Health {
-  /** Seconds until a new color must be healthy. */
-  timeout: number;
-  /** Seconds a service without a health check must stay running. */
-  stable: number;
+  /** Seconds until a new color must be healthy; null: the host's HEALTH_TIMEOUT. */
+  timeout: number | null;
+  /** Seconds a service without a health check must stay running; null: the host's default. */
+  stable: number | null;
   /** Optional HTTP probe path on the routed service. */
   path: string | null;
 }
@@ -58,7 +58,8 @@ export interface Manifest {
   images: Record<string, string>;
   route: Route | null;
   health: Health;
-  keep: number;
+  /** Releases kept on each host; null: the host's KEEP_RELEASES. */
+  keep: number | null;
   router: Router | null;
   secrets: string[];
   registry: string | null;

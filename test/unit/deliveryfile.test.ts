@@ -51,8 +51,9 @@ describe('the seed Deliveryfile', () => {
     expect(df.onFailure).toBe('rollback');
     expect(df.router).toBeNull();
     expect(df.data.ssh).toEqual({ user: 'deploy', port: 22 });
-    expect(df.data.health).toEqual({ timeout: 60, stable: 5 });
-    expect(df.data.keep).toBe(5);
+    // Left to each host's rollout config (HEALTH_TIMEOUT, KEEP_RELEASES).
+    expect(df.data.health).toEqual({});
+    expect(df.data.keep).toBeUndefined();
     expect(df.data.images).toEqual({});
     expect(df.data.route).toBeUndefined();
     expect(df.data.registry).toBeUndefined();
