@@ -27,6 +27,7 @@ if (!DIST || !OUT) {
   console.error('usage: deploys.mjs DIST OUT [--cycles N] [--keep-world]');
   process.exit(2);
 }
+const RUNS = 7;
 const CYCLES = Number(args.includes('--cycles') ? args[args.indexOf('--cycles') + 1] : 10);
 const DIR = path.join(ROOT, '.tmp', `bench-${ID}`);
 const WORLD = path.join(ROOT, '.tmp', `world-${ID}`);
@@ -65,6 +66,10 @@ async function waitBody(want) {
 }
 
 // ---------------------------------------------------------------- set up
+// Everything this run starts goes away on any exit, a failed run included.
+process.on('exit', () => {
+  if (!args.includes('--keep-world')) teardown();
+});
 say(`world ${ID} with 3 hosts`);
 sh('bash', [path.join(ROOT, 'test/world/world.sh'), 'up', String(ID), '3']);
 const W = worldEnv();
@@ -82,7 +87,7 @@ const digestOf = (ref) =>
 say(`building and pushing ${CYCLES} distinct images (each deploy pulls a new one)`);
 writeFileSync(path.join(DIR, 'Dockerfile'), 'FROM delivery-test/app:v2\nARG REV\nRUN echo "r$REV" >/www/index.html\n');
 const images = [];
-for (let i = 1; i <= CYCLES + 6; i++) {
+for (let i = 1; i <= CYCLES + RUNS + 1; i++) {
   const ref = `${repo}:bench-r${i}`;
   sh('docker', ['build', '-q', '--build-arg', `REV=${i}`, '-t', ref, DIR]);
   sh('docker', ['push', '-q', ref], { env: dockerEnv });
@@ -91,10 +96,10 @@ for (let i = 1; i <= CYCLES + 6; i++) {
 const v1 = digestOf(`${repo}:v1`);
 // The hosts share this machine's Docker engine: drop the local copies, so
 // every deploy really pulls its image's new layer from the registry.
-for (let i = 1; i <= CYCLES + 6; i++) sh('docker', ['rmi', '-f', `${repo}:bench-r${i}`]);
+for (let i = 1; i <= CYCLES + RUNS + 1; i++) sh('docker', ['rmi', '-f', `${repo}:bench-r${i}`]);
 // What one such pull costs here, for reading the deploy/rollback ratio.
 const pullMs = [];
-for (let i = CYCLES + 3; i <= CYCLES + 5; i++) {
+for (let i = CYCLES + RUNS - 2; i <= CYCLES + RUNS; i++) {
   const t = performance.now();
   sh('docker', ['pull', '-q', images[i]], { env: dockerEnv });
   pullMs.push(performance.now() - t);
@@ -199,7 +204,6 @@ const lastFirstByte = () => {
   const lines = readFileSync(fbFile, 'utf8').trim().split('\n').filter(Boolean);
   return lines.length ? Number(lines[lines.length - 1].split(' ')[0]) : NaN;
 };
-const RUNS = 7;
 const sshTotal = [];
 const sshFirst = [];
 for (let i = 0; i < RUNS; i++) {
@@ -367,7 +371,8 @@ ${overhead < 1000 ? 'met' : '**not met**'}.
 writeFileSync(OUT, md);
 console.log(md);
 
-if (!args.includes('--keep-world')) {
+function teardown() {
+  if (typeof repo === 'undefined') return; // failed before the world was described
   spawnSync('bash', [path.join(ROOT, 'scripts/bench/apache.sh'), 'stop', path.join(DIR, 'apache')], { stdio: 'inherit' });
   spawnSync('bash', [path.join(ROOT, 'test/world/world.sh'), 'down', String(ID)], { stdio: 'inherit' });
   // images the hosts pulled by digest (untagged) from this world's registry
