@@ -2,10 +2,8 @@ import type { Command } from '../command';
 import { buildPushCommand } from './build-push';
 import { previewCommand } from './preview';
 import { deployCommand } from './deploy';
-import { releasesCommand } from './releases';
-import { removeCommand } from './remove';
 import { rollbackCommand } from './rollback';
-import { statusCommand } from './status';
+import { releasesCommand, removeCommand, statusCommand } from './query';
 import { lbConfigCommand } from './lb-config';
 import { planCommand } from './plan';
 
