@@ -354,7 +354,7 @@ with a real image the pull dominates a deploy and the ratio drops.
 
 A TCP forwarder (\`scripts/bench/first-byte.mjs\`) in front of h1's sshd notes
 when the first byte of a connection arrives. ${RUNS} runs each, interleaved.
-Across runs on this shared machine the figures moved with its load (one earlier run: 1.4 s to first byte); the minimum is the least disturbed figure.
+On a shared machine these figures move with its load; the minimum is the least disturbed one.
 
 | client | start → first byte at the host (median / min) | start → done (median) |
 | --- | --- | --- |
