@@ -23,6 +23,21 @@ const args = process.argv.slice(2);
 const outIdx = args.indexOf('--out');
 const outRoot = outIdx >= 0 ? path.resolve(args[outIdx + 1]) : path.join(root, 'dist');
 
+// ssh2's optional native addons, when an install compiled them, change what
+// ncc bundles; dist/ must be the same on every machine (and runner), so the
+// build uses ssh2's pure JavaScript fallback only.
+const { existsSync } = await import('node:fs');
+const nativeBuilds = ['node_modules/cpu-features/build', 'node_modules/ssh2/lib/protocol/crypto/build'].filter((d) =>
+  existsSync(path.join(root, d)),
+);
+if (nativeBuilds.length) {
+  console.error(
+    `build: native addon builds found (${nativeBuilds.join(', ')}); remove them (rm -rf ${nativeBuilds.join(' ')}) ` +
+      'or reinstall with `npm ci` (the project .npmrc skips install scripts), so dist/ is the same everywhere',
+  );
+  process.exit(1);
+}
+
 // Type-check the whole project once; ncc then only transpiles each entry
 // (its own type check would run over every file once per entry).
 const { execFileSync } = await import('node:child_process');

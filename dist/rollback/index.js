@@ -4734,7 +4734,7 @@ module.exports = {
 "use strict";
 
 
-const binding = __nccwpck_require__(5243);
+const binding = __nccwpck_require__(7318);
 
 module.exports = binding.getCPUInfo;
 
@@ -15779,7 +15779,7 @@ let AESGCMDecipher;
 let ChaChaPolyDecipher;
 let GenericDecipher;
 try {
-  binding = __nccwpck_require__(8440);
+  binding = __nccwpck_require__(490);
   ({ AESGCMCipher, ChaChaPolyCipher, GenericCipher,
      AESGCMDecipher, ChaChaPolyDecipher, GenericDecipher } = binding);
 } catch {}
@@ -56936,10 +56936,8 @@ exports.COMMANDS = void 0;
 const build_push_1 = __nccwpck_require__(4954);
 const preview_1 = __nccwpck_require__(7109);
 const deploy_1 = __nccwpck_require__(2682);
-const releases_1 = __nccwpck_require__(9795);
-const remove_1 = __nccwpck_require__(633);
 const rollback_1 = __nccwpck_require__(4533);
-const status_1 = __nccwpck_require__(6171);
+const query_1 = __nccwpck_require__(7333);
 const lb_config_1 = __nccwpck_require__(646);
 const plan_1 = __nccwpck_require__(1754);
 /**
@@ -56951,9 +56949,9 @@ exports.COMMANDS = [
     preview_1.previewCommand,
     deploy_1.deployCommand,
     rollback_1.rollbackCommand,
-    status_1.statusCommand,
-    releases_1.releasesCommand,
-    remove_1.removeCommand,
+    query_1.statusCommand,
+    query_1.releasesCommand,
+    query_1.removeCommand,
     lb_config_1.lbConfigCommand,
     plan_1.planCommand,
 ];
@@ -57430,74 +57428,43 @@ exports.previewCommand = {
 
 /***/ }),
 
-/***/ 9795:
+/***/ 7333:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.releasesCommand = void 0;
+exports.removeCommand = exports.releasesCommand = exports.statusCommand = void 0;
 const args_1 = __nccwpck_require__(7593);
 const executor_1 = __nccwpck_require__(7911);
 const cli_1 = __nccwpck_require__(5038);
-const OPTS = cli_1.SSH_OPTIONS;
-exports.releasesCommand = {
-    name: 'releases',
-    summary: 'the releases kept on every host (one table)',
-    options: OPTS,
-    usage: 'delivery releases --env ENV [--file Deliveryfile] [--known-hosts PATH] [--ssh-key PATH] [--json]',
-    async run(ctx) {
-        const { values } = (0, args_1.readCliOptions)(OPTS, ctx.argv, ctx.env);
-        const timeoutSeconds = (0, cli_1.intOption)(values, 'timeout', 1, 86_400);
-        const concurrency = (0, cli_1.intOption)(values, 'concurrency', 1, 1000);
-        const { df, hosts } = await (0, cli_1.loadFleet)(ctx, values);
-        const connector = (0, cli_1.connectorFrom)(ctx, values, df);
-        try {
-            const run = new executor_1.FleetRun({ connector, logger: ctx.logger, timeoutSeconds });
-            const report = await run.query('releases', df.data.application, (0, cli_1.withUser)(hosts, values), concurrency ?? df.concurrency);
-            return (0, cli_1.printReport)(ctx, values, report);
-        }
-        finally {
-            connector.close();
-        }
-    },
-};
-
-
-/***/ }),
-
-/***/ 633:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.removeCommand = void 0;
-const args_1 = __nccwpck_require__(7593);
-const executor_1 = __nccwpck_require__(7911);
-const cli_1 = __nccwpck_require__(5038);
-const OPTS = cli_1.SSH_OPTIONS;
-exports.removeCommand = {
-    name: 'remove',
-    summary: 'stop and remove the app from every host (preview teardown); idempotent',
-    options: OPTS,
-    usage: 'delivery remove --env ENV [--file Deliveryfile] [--known-hosts PATH] [--ssh-key PATH] [--json]',
-    async run(ctx) {
-        const { values } = (0, args_1.readCliOptions)(OPTS, ctx.argv, ctx.env);
-        const timeoutSeconds = (0, cli_1.intOption)(values, 'timeout', 1, 86_400);
-        const concurrency = (0, cli_1.intOption)(values, 'concurrency', 1, 1000);
-        const { df, hosts } = await (0, cli_1.loadFleet)(ctx, values);
-        const connector = (0, cli_1.connectorFrom)(ctx, values, df);
-        try {
-            const run = new executor_1.FleetRun({ connector, logger: ctx.logger, timeoutSeconds });
-            const report = await run.query('remove', df.data.application, (0, cli_1.withUser)(hosts, values), concurrency ?? df.concurrency);
-            return (0, cli_1.printReport)(ctx, values, report);
-        }
-        finally {
-            connector.close();
-        }
-    },
-};
+/** A command that asks every host one rollout verb and prints one table for the fleet. */
+function queryCommand(verb, summary) {
+    return {
+        name: verb,
+        summary,
+        options: cli_1.SSH_OPTIONS,
+        usage: `delivery ${verb} --env ENV [--file Deliveryfile] [--known-hosts PATH] [--ssh-key PATH] [--json]`,
+        async run(ctx) {
+            const { values } = (0, args_1.readCliOptions)(cli_1.SSH_OPTIONS, ctx.argv, ctx.env);
+            const timeoutSeconds = (0, cli_1.intOption)(values, 'timeout', 1, 86_400);
+            const concurrency = (0, cli_1.intOption)(values, 'concurrency', 1, 1000);
+            const { df, hosts } = await (0, cli_1.loadFleet)(ctx, values);
+            const connector = (0, cli_1.connectorFrom)(ctx, values, df);
+            try {
+                const run = new executor_1.FleetRun({ connector, logger: ctx.logger, timeoutSeconds });
+                const report = await run.query(verb, df.data.application, (0, cli_1.withUser)(hosts, values), concurrency ?? df.concurrency);
+                return (0, cli_1.printReport)(ctx, values, report);
+            }
+            finally {
+                connector.close();
+            }
+        },
+    };
+}
+exports.statusCommand = queryCommand('status', 'current release, color, containers and lock of the app on every host (one table)');
+exports.releasesCommand = queryCommand('releases', 'the releases kept on every host (one table)');
+exports.removeCommand = queryCommand('remove', 'stop and remove the app from every host (preview teardown); idempotent');
 
 
 /***/ }),
@@ -57551,42 +57518,6 @@ exports.rollbackCommand = {
         }
         finally {
             stop.dispose();
-            connector.close();
-        }
-    },
-};
-
-
-/***/ }),
-
-/***/ 6171:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.statusCommand = void 0;
-const args_1 = __nccwpck_require__(7593);
-const executor_1 = __nccwpck_require__(7911);
-const cli_1 = __nccwpck_require__(5038);
-const OPTS = cli_1.SSH_OPTIONS;
-exports.statusCommand = {
-    name: 'status',
-    summary: 'current release, color, containers and lock of the app on every host (one table)',
-    options: OPTS,
-    usage: 'delivery status --env ENV [--file Deliveryfile] [--known-hosts PATH] [--ssh-key PATH] [--json]',
-    async run(ctx) {
-        const { values } = (0, args_1.readCliOptions)(OPTS, ctx.argv, ctx.env);
-        const timeoutSeconds = (0, cli_1.intOption)(values, 'timeout', 1, 86_400);
-        const concurrency = (0, cli_1.intOption)(values, 'concurrency', 1, 1000);
-        const { df, hosts } = await (0, cli_1.loadFleet)(ctx, values);
-        const connector = (0, cli_1.connectorFrom)(ctx, values, df);
-        try {
-            const run = new executor_1.FleetRun({ connector, logger: ctx.logger, timeoutSeconds });
-            const report = await run.query('status', df.data.application, (0, cli_1.withUser)(hosts, values), concurrency ?? df.concurrency);
-            return (0, cli_1.printReport)(ctx, values, report);
-        }
-        finally {
             connector.close();
         }
     },
@@ -61167,17 +61098,19 @@ function verifyHostKey(label, host, port, offered, policy) {
 
 /***/ }),
 
-/***/ 5243:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ 7318:
+/***/ ((module) => {
 
-module.exports = require(__nccwpck_require__.ab + "build/Release/cpufeatures.node")
+module.exports = eval("require")("../build/Release/cpufeatures.node");
+
 
 /***/ }),
 
-/***/ 8440:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+/***/ 490:
+/***/ ((module) => {
 
-module.exports = require(__nccwpck_require__.ab + "lib/protocol/crypto/build/Release/sshcrypto.node")
+module.exports = eval("require")("./crypto/build/Release/sshcrypto.node");
+
 
 /***/ }),
 

@@ -255,8 +255,7 @@ write_env() {
 up() {
   local n=$1 router=$2 i
   W="$REPO/.tmp/world-$ID"
-  mkdir -p "$W"
-  chmod 755 "$REPO/.tmp" "$W"
+  link_world_dir
   locked ensure_user
   images
   start_registry
@@ -278,6 +277,23 @@ up() {
   mv -f "$W/known_hosts.new" "$W/known_hosts"
   write_env "$n" "$router"
   say "world $ID up: $n host(s), router $router; env in $W/world.env"
+}
+
+# The world's files live in a root-owned folder outside the checkout, and
+# .tmp/world-ID links to it. sshd's StrictModes refuses key files below any
+# group- or world-writable folder (a clone under /tmp), and the deploy user
+# must reach them even when the checkout is below a private home folder.
+real_world_dir() {
+  printf '/var/lib/delivery-test/%s/world-%s' "$(printf '%s' "$REPO" | sha256sum | cut -c1-12)" "$ID"
+}
+
+link_world_dir() {
+  local real
+  real=$(real_world_dir)
+  mkdir -p "$real" "$REPO/.tmp"
+  chmod 755 /var/lib/delivery-test "$(dirname "$real")" "$real"
+  if [[ -d "$W" && ! -L "$W" ]]; then rm -rf "$W"; fi
+  ln -sfn "$real" "$W"
 }
 
 down() {
@@ -303,7 +319,7 @@ down() {
   mapfile -t refs < <(docker images --format '{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}' |
     tr ' ' '\n' | grep -E "^127\.${ID}\.0\.1:5000/" | grep -v -e ':<none>$' -e '@<none>$' | sort -u || true)
   ((${#refs[@]} == 0)) || docker rmi -f "${refs[@]}" >/dev/null 2>&1 || true
-  rm -rf "$W"
+  rm -rf "$(real_world_dir)" "$W"
   say "world $ID down"
 }
 
