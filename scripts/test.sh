@@ -43,7 +43,7 @@ run_vitest() {
 
 run_bats() {
   echo "==> shellcheck" >&2
-  local scripts=(src/host/rollout src/host/install.sh scripts/*.sh test/world/*.sh)
+  local scripts=(src/host/rollout src/host/install.sh scripts/*.sh scripts/bench/*.sh test/world/*.sh)
   local existing=()
   for f in "${scripts[@]}"; do [[ -f "$f" ]] && existing+=("$f"); done
   if shellcheck -x "${existing[@]}"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
