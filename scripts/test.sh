@@ -50,7 +50,8 @@ run_bats() {
   compgen -G 'test/bats/*.bats' >/dev/null || return 0
   echo "==> bats" >&2
   if ! bats --tap test/bats | tee "$results/bats.tap"; then status=1; fi
-  passed=$((passed + $(grep -cE '^ok ' "$results/bats.tap" | tr -d ' ' || true)))
+  passed=$((passed + $(grep -E '^ok ' "$results/bats.tap" | grep -cv '# skip' || true)))
+  skipped=$((skipped + $(grep -E '^ok ' "$results/bats.tap" | grep -c '# skip' || true)))
   failed=$((failed + $(grep -cE '^not ok ' "$results/bats.tap" | tr -d ' ' || true)))
 }
 
