@@ -320,6 +320,7 @@ down() {
     tr ' ' '\n' | grep -E "^127\.${ID}\.0\.1:5000/" | grep -v -e ':<none>$' -e '@<none>$' | sort -u || true)
   ((${#refs[@]} == 0)) || docker rmi -f "${refs[@]}" >/dev/null 2>&1 || true
   rm -rf "$(real_world_dir)" "$W"
+  rmdir "$(dirname "$(real_world_dir)")" 2>/dev/null || true
   say "world $ID down"
 }
 
