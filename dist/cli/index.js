@@ -24438,7 +24438,7 @@ exports.buildPushCommand = {
     name: 'build-push',
     summary: 'build the image (buildx, or docker build), tag it from git, push it, print image@sha256:…',
     options: OPTS,
-    usage: 'delivery build-push --image REPO [--context DIR] [--dockerfile PATH] [--build-args LINES] [--tags LINES] [--latest] [--registry-username U --registry-password P] [--json]  (DELIVERY_PUSH=false only builds)',
+    usage: 'delivery build-push --image REPO [--context DIR] [--dockerfile PATH] [--build-args LINES] [--tags LINES] [--latest] [--registry-username U] (password in DELIVERY_REGISTRY_PASSWORD) [--json]  (DELIVERY_PUSH=false only builds)',
     async run(ctx) {
         const { values } = (0, args_1.readCliOptions)(OPTS, ctx.argv, ctx.env);
         const r = await runBuildPush(values, ctx.env, null, ctx.logger);
@@ -25004,7 +25004,7 @@ exports.previewCommand = {
     name: 'preview',
     summary: 'deploy pull request N as group/app-pr-N on QA with its preview route, or remove it (--teardown); clean up stale previews',
     options: OPTS,
-    usage: 'delivery preview --pr N [--teardown] [--env qa] [--images LINES] [--cleanup-older-than 7d --github-token T --repository owner/repo] [--json]',
+    usage: 'delivery preview --pr N [--teardown] [--env qa] [--images LINES] [--cleanup-older-than 7d --repository owner/repo] (token in DELIVERY_GITHUB_TOKEN) [--json]',
     async run(ctx) {
         const { values } = (0, args_1.readCliOptions)(OPTS, ctx.argv, ctx.env);
         const r = await runPreview(ctx, values);
@@ -25167,6 +25167,22 @@ function commandHelp(c) {
     }
     return lines.join('\n');
 }
+/**
+ * A secret given as a flag value sits in argv, where every user of the
+ * machine can read it (ps, /proc). It still works, with a warning naming the
+ * environment variable to use instead (file-valued options take a path, so
+ * they are fine).
+ */
+function warnSecretFlags(command, argv, logger) {
+    for (const name of command.options) {
+        const o = options_1.OPTIONS[name];
+        if (!o.secret || o.fileFlag)
+            continue;
+        if (argv.some((a) => a === `--${o.flag}` || a.startsWith(`--${o.flag}=`))) {
+            logger.warn(`--${o.flag} on the command line is visible to other users in the process list; set ${(0, options_1.envVarOf)(o)} instead`);
+        }
+    }
+}
 /** Runs the CLI and returns the exit code; never throws. */
 async function main(argv, io = {}, commands = commands_1.COMMANDS) {
     const stdout = io.stdout ?? process.stdout;
@@ -25190,6 +25206,7 @@ async function main(argv, io = {}, commands = commands_1.COMMANDS) {
         stdout.write(commandHelp(command) + '\n');
         return errors_1.ExitCode.Ok;
     }
+    warnSecretFlags(command, rest, logger);
     try {
         return await command.run({ argv: rest, env, logger, stdout });
     }
@@ -28217,7 +28234,7 @@ function checkPrivateKey(key, passphrase) {
     const err = Array.isArray(parsed) ? null : parsed instanceof Error ? parsed : null;
     if (err) {
         const msg = /passphrase|decrypt|encrypted/i.test(err.message)
-            ? `${err.message}; the key is encrypted: give its passphrase with --ssh-passphrase or DELIVERY_SSH_PASSPHRASE`
+            ? `${err.message}; the key is encrypted: give its passphrase in DELIVERY_SSH_PASSPHRASE (or --ssh-passphrase, visible in the process list)`
             : err.message;
         throw new errors_1.ConfigurationError(`ssh-key: cannot use the private key (${msg})`);
     }

@@ -56648,7 +56648,7 @@ exports.previewCommand = {
     name: 'preview',
     summary: 'deploy pull request N as group/app-pr-N on QA with its preview route, or remove it (--teardown); clean up stale previews',
     options: OPTS,
-    usage: 'delivery preview --pr N [--teardown] [--env qa] [--images LINES] [--cleanup-older-than 7d --github-token T --repository owner/repo] [--json]',
+    usage: 'delivery preview --pr N [--teardown] [--env qa] [--images LINES] [--cleanup-older-than 7d --repository owner/repo] (token in DELIVERY_GITHUB_TOKEN) [--json]',
     async run(ctx) {
         const { values } = (0, args_1.readCliOptions)(OPTS, ctx.argv, ctx.env);
         const r = await runPreview(ctx, values);
@@ -59295,7 +59295,7 @@ function checkPrivateKey(key, passphrase) {
     const err = Array.isArray(parsed) ? null : parsed instanceof Error ? parsed : null;
     if (err) {
         const msg = /passphrase|decrypt|encrypted/i.test(err.message)
-            ? `${err.message}; the key is encrypted: give its passphrase with --ssh-passphrase or DELIVERY_SSH_PASSPHRASE`
+            ? `${err.message}; the key is encrypted: give its passphrase in DELIVERY_SSH_PASSPHRASE (or --ssh-passphrase, visible in the process list)`
             : err.message;
         throw new errors_1.ConfigurationError(`ssh-key: cannot use the private key (${msg})`);
     }

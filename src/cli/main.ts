@@ -1,4 +1,5 @@
 import { ConsoleLogger } from '../adapters/console-logger';
+import type { Logger } from '../core/logger';
 import { DeliveryError, ExitCode, errorMessage } from '../core/errors';
 import { OPTIONS, envVarOf, type OptionSpec } from '../core/options';
 import type { Command, CliContext } from './command';
@@ -38,6 +39,22 @@ function commandHelp(c: Command): string {
   return lines.join('\n');
 }
 
+/**
+ * A secret given as a flag value sits in argv, where every user of the
+ * machine can read it (ps, /proc). It still works, with a warning naming the
+ * environment variable to use instead (file-valued options take a path, so
+ * they are fine).
+ */
+function warnSecretFlags(command: Command, argv: string[], logger: Logger): void {
+  for (const name of command.options) {
+    const o: OptionSpec = OPTIONS[name];
+    if (!o.secret || o.fileFlag) continue;
+    if (argv.some((a) => a === `--${o.flag}` || a.startsWith(`--${o.flag}=`))) {
+      logger.warn(`--${o.flag} on the command line is visible to other users in the process list; set ${envVarOf(o)} instead`);
+    }
+  }
+}
+
 /** Runs the CLI and returns the exit code; never throws. */
 export async function main(
   argv: string[],
@@ -65,6 +82,7 @@ export async function main(
     stdout.write(commandHelp(command) + '\n');
     return ExitCode.Ok;
   }
+  warnSecretFlags(command, rest, logger);
   try {
     return await command.run({ argv: rest, env, logger, stdout });
   } catch (err) {

@@ -70,7 +70,7 @@ export function checkPrivateKey(key: string, passphrase: string | undefined): vo
   const err = Array.isArray(parsed) ? null : parsed instanceof Error ? parsed : null;
   if (err) {
     const msg = /passphrase|decrypt|encrypted/i.test(err.message)
-      ? `${err.message}; the key is encrypted: give its passphrase with --ssh-passphrase or DELIVERY_SSH_PASSPHRASE`
+      ? `${err.message}; the key is encrypted: give its passphrase in DELIVERY_SSH_PASSPHRASE (or --ssh-passphrase, visible in the process list)`
       : err.message;
     throw new ConfigurationError(`ssh-key: cannot use the private key (${msg})`);
   }

@@ -49,7 +49,7 @@ export const buildPushCommand: Command = {
   name: 'build-push',
   summary: 'build the image (buildx, or docker build), tag it from git, push it, print image@sha256:…',
   options: OPTS,
-  usage: 'delivery build-push --image REPO [--context DIR] [--dockerfile PATH] [--build-args LINES] [--tags LINES] [--latest] [--registry-username U --registry-password P] [--json]  (DELIVERY_PUSH=false only builds)',
+  usage: 'delivery build-push --image REPO [--context DIR] [--dockerfile PATH] [--build-args LINES] [--tags LINES] [--latest] [--registry-username U] (password in DELIVERY_REGISTRY_PASSWORD) [--json]  (DELIVERY_PUSH=false only builds)',
   async run(ctx) {
     const { values } = readCliOptions(OPTS, ctx.argv, ctx.env);
     const r = await runBuildPush(values, ctx.env, null, ctx.logger);

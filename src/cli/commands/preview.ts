@@ -212,7 +212,7 @@ export const previewCommand: Command = {
   name: 'preview',
   summary: 'deploy pull request N as group/app-pr-N on QA with its preview route, or remove it (--teardown); clean up stale previews',
   options: OPTS,
-  usage: 'delivery preview --pr N [--teardown] [--env qa] [--images LINES] [--cleanup-older-than 7d --github-token T --repository owner/repo] [--json]',
+  usage: 'delivery preview --pr N [--teardown] [--env qa] [--images LINES] [--cleanup-older-than 7d --repository owner/repo] (token in DELIVERY_GITHUB_TOKEN) [--json]',
   async run(ctx: CliContext) {
     const { values } = readCliOptions(OPTS, ctx.argv, ctx.env);
     const r = await runPreview(ctx, values);
