@@ -2,6 +2,8 @@
 //   node scripts/build.mjs            write into dist/
 //   node scripts/build.mjs --out DIR  write into DIR (the freshness test uses this)
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +28,6 @@ const outRoot = outIdx >= 0 ? path.resolve(args[outIdx + 1]) : path.join(root, '
 // ssh2's optional native addons, when an install compiled them, change what
 // ncc bundles; dist/ must be the same on every machine (and runner), so the
 // build uses ssh2's pure JavaScript fallback only.
-const { existsSync } = await import('node:fs');
 const nativeBuilds = ['node_modules/cpu-features/build', 'node_modules/ssh2/lib/protocol/crypto/build'].filter((d) =>
   existsSync(path.join(root, d)),
 );
@@ -40,7 +41,6 @@ if (nativeBuilds.length) {
 
 // Type-check the whole project once; ncc then only transpiles each entry
 // (its own type check would run over every file once per entry).
-const { execFileSync } = await import('node:child_process');
 try {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', root], { stdio: 'inherit' });
 } catch {

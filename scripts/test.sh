@@ -34,7 +34,7 @@ run_vitest() {
   if [[ -s "$results/$project.json" ]]; then
     read -r p f s < <(node -e '
       const r = require(process.argv[1]);
-      console.log(r.numPassedTests, r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0) + (r.numFailedTestSuites && !r.numFailedTests ? r.numFailedTestSuites : 0), r.numPendingTests + r.numTodoTests)' "$results/$project.json")
+      console.log(r.numPassedTests, r.numFailedTests || r.numFailedTestSuites, r.numPendingTests + r.numTodoTests)' "$results/$project.json")
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
   else
     failed=$((failed + 1))
