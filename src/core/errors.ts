@@ -15,7 +15,11 @@ export class DeliveryError extends Error {
 
 /** The user's input is wrong; the message says what, where and what to do. */
 export class ConfigurationError extends DeliveryError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Where in a file the mistake is (Deliveryfile, compose, cluster file), for `::error file=…,line=…,col=…::`. */
+    readonly location?: { file: string; line: number; col: number },
+  ) {
     super(message, ExitCode.Refused);
   }
 }

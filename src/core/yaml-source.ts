@@ -33,7 +33,7 @@ export class YamlSource {
     if (err) {
       const pos = this.lines.linePos(err.pos[0]);
       const what = err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
-      throw new ConfigurationError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${what}`);
+      throw new ConfigurationError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${what}`, { file, line: pos.line, col: pos.col });
     }
     this.data = this.doc.toJS({ maxAliasCount: 100 });
   }
@@ -84,7 +84,8 @@ export class YamlSource {
 
   /** A ConfigurationError `FILE:LINE:COL path: message`. */
   error(path: FieldPath, message: string, key = false): ConfigurationError {
-    return new ConfigurationError(`${this.where(path, key)}: ${message}`);
+    const { line, col } = this.pos(path, key);
+    return new ConfigurationError(`${this.where(path, key)}: ${message}`, { file: this.file, line, col });
   }
 }
 
