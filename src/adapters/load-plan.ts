@@ -177,10 +177,10 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
   // Secrets: only the names the environment lists.
   let secretValues: Record<string, string> = {};
   if (typeof o.secrets === 'string') secretValues = parseDotenv(o.secrets, 'secrets');
-  else if (o.secrets) secretValues = { ...o.secrets };
+  else if (o.secrets) secretValues = Object.assign(Object.create(null), o.secrets);
   for (const v of Object.values(secretValues)) logger.secret(v);
   env.secrets.forEach((name, i) => {
-    if (!(name in secretValues)) {
+    if (!Object.hasOwn(secretValues, name)) {
       throw df.source.error(['environments', o.env, 'secrets', i], `no value for secret ${name}: give it as ${name}=… in the secrets input (--secrets-file PATH or DELIVERY_SECRETS)`);
     }
   });
@@ -242,6 +242,7 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
     router: df.router,
     secrets: env.secrets,
     registry: df.data.registry ?? null,
+    ...(df.data.rollback_window !== undefined ? { rollback_window: df.data.rollback_window } : {}),
   };
   const bundle = buildBundle({
     manifest,

@@ -120,6 +120,7 @@ const ENV_PATTERNS: Record<string, RegExp> = {
   ENVIRONMENT: /^[A-Za-z0-9._-]{0,64}$/,
   REGISTRY: /^[A-Za-z0-9._:-]{0,253}$/,
   GIT_SHA: /^[0-9a-fA-F]{0,64}$/,
+  ROLLBACK_WINDOW: /^[0-9]{1,6}$/,
 };
 
 /** rollout.env: the manifest's facts as KEY=VALUE lines, each checked against its pattern. */
@@ -151,6 +152,8 @@ export function rolloutEnv(m: Manifest, loggingSet: readonly string[] = [], heal
     REGISTRY: m.registry ?? '',
     GIT_SHA: m.git.sha ?? '',
   };
+  // Only when the Deliveryfile sets it: unset means the host's default.
+  if (m.rollback_window !== undefined && m.rollback_window !== null) values.ROLLBACK_WINDOW = String(m.rollback_window);
   return (
     Object.entries(values)
       .map(([k, v]) => {
@@ -202,12 +205,9 @@ export function buildBundle(input: BundleInput): Bundle {
   }
   const secrets = input.secrets ?? {};
   for (const name of m.secrets) {
-    if (!(name in secrets)) throw new ConfigurationError(`secret ${name} is listed for ${m.environment} but no value was given (--secrets-file or DELIVERY_SECRETS: ${name}=…)`);
+    if (!Object.hasOwn(secrets, name)) throw new ConfigurationError(`secret ${name} is listed for ${m.environment} but no value was given (--secrets-file or DELIVERY_SECRETS: ${name}=…)`);
   }
-  for (const [name, value] of Object.entries(secrets)) {
-    if (!m.secrets.includes(name)) continue; // only the secrets the environment asks for
-    add(`secrets/${name}`, value, 0o600);
-  }
+  for (const name of m.secrets) add(`secrets/${name}`, secrets[name], 0o600); // only the secrets the environment asks for
   if (input.dockerConfig) add('docker-config.json', input.dockerConfig, 0o600);
 
   for (const e of entries.values()) {

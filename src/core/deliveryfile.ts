@@ -78,6 +78,10 @@ const environmentSchema = z.strictObject({
   secrets: z.array(z.string().refine(isSecretName, msg('expected a secret name ([A-Za-z0-9_.-]+)')), msg('expected a list of secret names')).default([]),
 });
 
+const imageRepository = z
+  .string(msg('expected an image repository'))
+  .regex(REPOSITORY_WITH_HOST, msg('expected an image repository without tag or digest, such as registry.example.org/group/app'));
+
 export const deliveryfileSchema = z.strictObject({
   version: z
     .union([z.literal(1), z.literal('1'), z.literal('1.0')], msg('expected version 1.0 (the only version there is)'))
@@ -106,15 +110,14 @@ export const deliveryfileSchema = z.strictObject({
     .default({}),
   // Unset: the host's KEEP_RELEASES applies.
   keep: int(1, 100, 'releases kept on each host').optional(),
+  // Seconds the old color stays up after a switch, so a rollback is only a
+  // router switch (0: off). Unset: the host's ROLLBACK_WINDOW applies.
+  rollback_window: int(0, 86400, 'seconds the old color stays up after a switch (0: off)').optional(),
   router: z.enum(['traefik', 'haproxy'], msg('expected traefik or haproxy')).optional(),
   registry: z.string().regex(REGISTRY, msg('expected a registry host such as registry.example.org or 127.0.0.1:5000')).optional(),
   preview: previewSchema.optional(),
   images: z
-    .record(
-      z.string().regex(SERVICE, msg('expected a compose service name')),
-      z.string(msg('expected an image repository')).regex(REPOSITORY_WITH_HOST, msg('expected an image repository without tag or digest, such as registry.example.org/group/app')),
-      msg('expected a map of compose service to image repository'),
-    )
+    .record(z.string().regex(SERVICE, msg('expected a compose service name')), imageRepository, msg('expected a map of compose service to image repository'))
     .default({}),
   environments: z.record(z.string().regex(ENV_NAME, msg('invalid environment name: expected letters, digits, ".", "_" and "-"')), environmentSchema, msg('expected a map of environments (qa:, prod:, …)')),
 });
@@ -236,13 +239,42 @@ function findingOf(issue: z.core.$ZodIssue, src: YamlSource, schema: z.ZodType):
   }
 }
 
+function ownRecord<T extends z.ZodType>(raw: unknown, schema: T, at: FieldPath, src: YamlSource, errors: string[], key: RegExp): Record<string, z.output<T>> {
+  const out: Record<string, z.output<T>> = Object.create(null);
+  if (!raw || typeof raw !== 'object') return out;
+  for (const [k, v] of Object.entries(raw)) {
+    if (!key.test(k)) {
+      errors.push(`${src.where([...at, k], true)}: invalid name ${JSON.stringify(k)}: expected ${key.source}`);
+      continue;
+    }
+    const r = schema.safeParse(v, { reportInput: true });
+    if (r.success) out[k] = r.data;
+    else {
+      for (const issue of r.error.issues) {
+        const f = findingOf({ ...issue, path: [...at, k, ...issue.path] } as z.core.$ZodIssue, src, deliveryfileSchema);
+        errors.push(`${src.where(f.path, f.key)}: ${f.message}`);
+      }
+    }
+  }
+  return out;
+}
+
 /** Every finding, in the order they appear in the file. */
 export function validate(src: YamlSource): { data?: DeliveryfileData; errors: string[] } {
   // Top-level `x-…` keys are free, for YAML anchors (as in compose files).
   const raw = (src.data ?? {}) as Record<string, unknown>;
-  const data = typeof raw === 'object' && !Array.isArray(raw) ? Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('x-'))) : raw;
+  const data = typeof raw === 'object' && !Array.isArray(raw) ? Object.assign(Object.create(null), Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('x-')))) : raw;
   const result = deliveryfileSchema.safeParse(data, { reportInput: true });
-  if (result.success) return { data: result.data, errors: [] };
+  if (result.success) {
+    // zod builds records as plain objects, where a key `__proto__` is lost
+    // and `constructor` is inherited: rebuild them without a prototype.
+    // zod also skips the value of a `__proto__` key: check it here.
+    const d = data as Record<string, unknown>;
+    const errors: string[] = [];
+    result.data.images = ownRecord(d.images, imageRepository, ['images'], src, errors, SERVICE) as DeliveryfileData['images'];
+    result.data.environments = ownRecord(d.environments, environmentSchema, ['environments'], src, errors, ENV_NAME) as DeliveryfileData['environments'];
+    return errors.length ? { errors } : { data: result.data, errors: [] };
+  }
   const findings = result.error.issues.map((i) => findingOf(i, src, deliveryfileSchema));
   const positioned = findings.map((f) => ({ f, pos: src.pos(f.path, f.key) }));
   positioned.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
@@ -281,7 +313,7 @@ export function parseDeliveryfile(text: string, file = 'Deliveryfile'): Delivery
 
 /** The environment `name`, or a ConfigurationError listing the ones there are. */
 export function environmentOf(df: Deliveryfile, name: string): EnvironmentData {
-  const env = df.data.environments[name];
+  const env = Object.hasOwn(df.data.environments, name) ? df.data.environments[name] : undefined;
   if (!env) {
     const names = Object.keys(df.data.environments);
     const hint = didYouMean(name, names);

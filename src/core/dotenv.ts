@@ -4,10 +4,11 @@ import { ConfigurationError } from './errors';
  * dotenv lines (`NAME=value`) as CI secrets arrive: blank lines and `#`
  * comments are skipped, `export ` is allowed, values may be in single quotes
  * (literal) or double quotes (`\n`, `\"`, `\\` escapes). Messages name the
- * line, never the value.
+ * line, never the value. The result has no prototype (a secret may be
+ * called `constructor`).
  */
 export function parseDotenv(text: string, where: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/^\s*export\s+/, '').trimStart();
     if (!line.trim() || line.startsWith('#')) return;

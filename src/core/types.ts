@@ -63,6 +63,8 @@ export interface Manifest {
   router: Router | null;
   secrets: string[];
   registry: string | null;
+  /** Seconds the old color stays up, out of the router, after a switch (0: off); omitted: the host's default. */
+  rollback_window?: number | null;
 }
 
 /** A built bundle: the gzipped tar bytes, their digest, and its manifest. */

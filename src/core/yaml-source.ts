@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { ConfigurationError } from './errors';
 
 export type FieldPath = readonly (string | number)[];
@@ -14,10 +14,39 @@ export function formatPath(path: FieldPath): string {
   return out;
 }
 
+/** YAML files bigger than this are refused before they are parsed. */
+export const MAX_YAML_BYTES = 1024 * 1024;
+/** Nodes an alias may add when it is expanded (all aliases of one file together). */
+export const MAX_ALIAS_NODES = 100_000;
+
+/** A value tagged `!reset` or `!override` (compose files: how an override file removes or replaces a value). */
+export class Tagged {
+  constructor(
+    readonly tag: '!reset' | '!override',
+    readonly value: unknown,
+  ) {}
+}
+
+export interface YamlSourceOptions {
+  /** Size cap in bytes (default MAX_YAML_BYTES); `what` names the kind of file in the message. */
+  maxBytes?: number;
+  what?: string;
+  /** Keep `!reset` / `!override` as Tagged values (compose files); otherwise tags are ignored. */
+  composeTags?: boolean;
+}
+
 /**
  * A YAML file with positions: every message about a field names
  * `FILE:LINE:COL field.path`. `file` is how the user knows the file (the path
  * as given, or the URL).
+ *
+ * Hostile input is refused with a ConfigurationError, in time and memory
+ * that grow linearly with the file: the size is checked before parsing,
+ * duplicate keys are found with one set per map (the yaml library's own
+ * check compares every pair of keys), and aliases may add at most
+ * MAX_ALIAS_NODES nodes (a "billion laughs" file stops there). Maps become
+ * objects without a prototype, so a key such as `constructor` or
+ * `__proto__` is just a key.
  */
 export class YamlSource {
   readonly doc: Document;
@@ -27,15 +56,27 @@ export class YamlSource {
   constructor(
     readonly file: string,
     readonly text: string,
+    opts: YamlSourceOptions = {},
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true, merge: true });
+    const max = opts.maxBytes ?? MAX_YAML_BYTES;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > max) {
+      throw new ConfigurationError(`${file}: ${opts.what ?? 'the file'} is ${sizeOf(bytes)}, over the limit of ${sizeOf(max)}; refused before parsing`);
+    }
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false, merge: false, strict: false });
     const err = this.doc.errors[0];
     if (err) {
       const pos = this.lines.linePos(err.pos[0]);
       const what = err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
-      throw new ConfigurationError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${what}`, { file, line: pos.line, col: pos.col });
+      throw new ConfigurationError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${what}`);
     }
-    this.data = this.doc.toJS({ maxAliasCount: 100 });
+    this.data = new Converter(this, !!opts.composeTags).value(this.doc.contents);
+  }
+
+  /** `FILE:LINE:COL` of a character offset. */
+  at(offset: number): string {
+    const { line, col } = this.lines.linePos(offset);
+    return `${this.file}:${line}:${col}`;
   }
 
   /** The node at `path` (or its key's node), or the deepest existing node on the way. */
@@ -119,4 +160,89 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   if (best === null) return null;
   const limit = Math.max(2, Math.floor(word.length / 3));
   return bestD <= limit ? best : null;
+}
+
+function sizeOf(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+}
+
+/**
+ * The document as plain data: maps as prototype-less objects, `<<` merge
+ * keys applied (YAML 1.1, as compose reads them), each key checked once
+ * against a set, aliases expanded within a budget.
+ */
+class Converter {
+  private aliasNodes = 0;
+  /** Where the outermost alias being expanded is written. */
+  private aliasAt = 0;
+  private readonly active = new Set<unknown>();
+
+  constructor(
+    private readonly src: YamlSource,
+    private readonly tags: boolean,
+  ) {}
+
+  value(node: unknown, viaAlias = false): unknown {
+    if (node === null || node === undefined) return null;
+    if (viaAlias && ++this.aliasNodes > MAX_ALIAS_NODES) {
+      throw new ConfigurationError(
+        `${this.src.at(this.aliasAt)}: aliases expand to more than ${MAX_ALIAS_NODES} nodes (a YAML alias bomb?); refused`,
+      );
+    }
+    if (isAlias(node)) {
+      const target = node.resolve(this.src.doc);
+      if (!target) throw new ConfigurationError(`${this.src.at(this.offset(node))}: unknown alias *${node.source}`);
+      if (this.active.has(target)) throw new ConfigurationError(`${this.src.at(this.offset(node))}: alias *${node.source} refers to itself`);
+      if (!viaAlias) this.aliasAt = this.offset(node);
+      this.active.add(target);
+      try {
+        return this.value(target, true);
+      } finally {
+        this.active.delete(target);
+      }
+    }
+    let out: unknown;
+    if (isScalar(node)) out = node.value;
+    else if (isSeq(node)) out = node.items.map((i) => this.value(i, viaAlias));
+    else if (isMap(node)) out = this.map(node, viaAlias);
+    else out = null;
+    const tag = (node as Node).tag;
+    if (this.tags && (tag === '!reset' || tag === '!override')) return new Tagged(tag, tag === '!reset' && isScalar(node) ? null : out);
+    return out;
+  }
+
+  private offset(node: unknown): number {
+    return (node as Node).range?.[0] ?? 0;
+  }
+
+  private map(node: { items: unknown[] }, viaAlias: boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = Object.create(null);
+    const merges: unknown[] = [];
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const k = pair.key;
+      if (isScalar(k) && k.value === '<<' && (k.source === '<<' || k.source === undefined) && !k.tag) {
+        merges.push(pair.value);
+        continue;
+      }
+      let key: string;
+      if (k === null || k === undefined) key = '';
+      else if (isScalar(k)) key = String(k.value);
+      else throw new ConfigurationError(`${this.src.at(this.offset(k))}: expected a plain key, got a ${isMap(k) ? 'map' : isSeq(k) ? 'list' : 'complex key'}`);
+      if (Object.hasOwn(out, key)) throw new ConfigurationError(`${this.src.at(this.offset(k))}: invalid YAML: duplicate key ${JSON.stringify(key)} (map keys must be unique)`);
+      out[key] = this.value(pair.value, viaAlias);
+    }
+    // Merge keys: the map's own keys win, then earlier sources over later ones.
+    for (const m of merges) {
+      const sources = isSeq(m) ? m.items : [m];
+      for (const s of sources) {
+        const v = this.value(s, viaAlias);
+        if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Tagged) {
+          throw new ConfigurationError(`${this.src.at(this.offset(s))}: "<<" expects a map or a list of maps`);
+        }
+        for (const [key, val] of Object.entries(v)) if (!Object.hasOwn(out, key)) out[key] = val;
+      }
+    }
+    return out;
+  }
 }

@@ -150,7 +150,7 @@ describe('errors name file:line:col, the field path and what was expected', () =
     ['a bad service in images', 'application: a/b\nimages:\n  "we b": x/y\nenvironments: {qa: {cluster: [c.yml], files: [d.yml]}}\n', /^Deliveryfile:3:3 images\["we b"\]: expected a compose service name/],
     ['a wrong router', 'application: a/b\nrouter: nginx\nenvironments: {qa: {cluster: [c.yml], files: [d.yml]}}\n', /^Deliveryfile:2:9 router: expected traefik or haproxy, got the string "nginx"/],
     ['invalid YAML', 'application: a/b\nenvironments:\n  qa: [\n', /^Deliveryfile:\d+:\d+: invalid YAML: /],
-    ['a duplicate key', 'application: a/b\napplication: c/d\nenvironments: {}\n', /^Deliveryfile:2:1: invalid YAML: Map keys must be unique/],
+    ['a duplicate key', 'application: a/b\napplication: c/d\nenvironments: {}\n', /^Deliveryfile:2:1: invalid YAML: duplicate key "application" \(map keys must be unique\)/],
     ['an empty file', '', /^Deliveryfile:1:1: the file is empty/],
     ['no environment', 'application: a/b\nenvironments: {}\n', /^Deliveryfile:2:15 environments: expected at least one environment/],
   ];
