@@ -15,10 +15,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // name in dist/ -> source entry
 export const ENTRIES = {
   cli: 'src/cli/index.ts',
-  deploy: 'src/actions/deploy.ts',
-  'build-push': 'src/actions/build-push.ts',
-  rollback: 'src/actions/rollback.ts',
-  preview: 'src/actions/preview.ts',
+  // Each action: src/actions/<name>/main.ts exports run(), index.ts calls it.
+  deploy: 'src/actions/deploy/index.ts',
+  'build-push': 'src/actions/build-push/index.ts',
+  rollback: 'src/actions/rollback/index.ts',
+  preview: 'src/actions/preview/index.ts',
 };
 
 const args = process.argv.slice(2);

@@ -1,14 +1,17 @@
 /**
- * The actions' context: which options each action takes, reading them from
- * the runner's `INPUT_*` variables through the one option table
- * (src/core/options.ts), masking every secret before anything is logged,
- * and turning them into the `DELIVERY_*` environment the CLI commands read,
- * so an action runs exactly the code `delivery COMMAND` runs.
+ * The actions' context: which options each action takes, reading them
+ * through the one option table (src/core/options.ts) with the input names of
+ * action.yml, masking every secret before anything is logged, and the
+ * RunContext the typed commands (`runDeploy`, …) run with, so an action runs
+ * exactly the code `delivery COMMAND` runs, without a detour through argv,
+ * DELIVERY_* variables or the CLI's stdout.
  */
 import { readFileSync } from 'node:fs';
+import * as core from '@actions/core';
+import { INPUT_NAMING, type RunContext } from '../cli/command';
 import { ConfigurationError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { OPTIONS, envVarOf, inputOf, type OptionName, type OptionSpec } from '../core/options';
+import { OPTIONS, inputOf, type OptionName, type OptionSpec } from '../core/options';
 
 /** The options each action reads, by option name; action.yml declares exactly their inputs (a test checks). */
 export const ACTION_OPTIONS = {
@@ -44,25 +47,34 @@ export function inputVar(input: string): string {
 function parseInputBool(v: string, input: string): boolean {
   if (['true', 'True', 'TRUE'].includes(v)) return true;
   if (['false', 'False', 'FALSE'].includes(v)) return false;
-  throw new ConfigurationError(`input ${input}: expected true or false, got ${JSON.stringify(v)}`);
+  throw new ConfigurationError(`input "${input}": expected true or false, got ${JSON.stringify(v)}`);
+}
+
+/** Where inputs come from: the runner's INPUT_* variables, or a getter such as `core.getInput` (which also knows action.yml's defaults under @github/local-action). */
+export type InputSource = NodeJS.ProcessEnv | ((input: string) => string);
+
+/** The input as @actions/core reads it: `core.getInput` in an action, INPUT_* in a plain environment. */
+export function coreInputs(): InputSource {
+  return (input: string) => core.getInput(input);
 }
 
 /**
  * Reads an action's inputs. Every secret value is handed to the logger
  * (core.setSecret) here, before anything else runs.
  */
-export function readInputs<A extends ActionName>(action: A, env: NodeJS.ProcessEnv, logger: Logger): Inputs<A> {
+export function readInputs<A extends ActionName>(action: A, source: InputSource, logger: Logger): Inputs<A> {
+  const get = typeof source === 'function' ? source : (input: string) => source[inputVar(input)] ?? '';
   const names = ACTION_OPTIONS[action] as readonly OptionName[];
   // Mask first, across all inputs, then parse.
   for (const n of names) {
     const spec: OptionSpec = OPTIONS[n];
-    const raw = env[inputVar(inputOf(spec))];
+    const raw = get(inputOf(spec));
     if (spec.secret && raw) maskSecret(n, raw, logger);
   }
   const out: Record<string, string | boolean> = {};
   for (const n of names) {
     const spec: OptionSpec = OPTIONS[n];
-    const raw = (env[inputVar(inputOf(spec))] ?? '').trim();
+    const raw = (get(inputOf(spec)) ?? '').trim();
     if (raw === '') continue;
     out[n] = spec.type === 'boolean' ? parseInputBool(raw, inputOf(spec)) : raw;
   }
@@ -84,21 +96,20 @@ export function maskSecret(name: OptionName, value: string, logger: Logger): voi
   }
 }
 
+/** The workspace relative paths resolve against: GITHUB_WORKSPACE (the checkout), not the action's own folder. */
+export function workspaceOf(env: NodeJS.ProcessEnv): string {
+  return env.GITHUB_WORKSPACE || process.cwd();
+}
+
 /**
- * The `DELIVERY_*` environment a CLI command reads for these inputs
- * (`ssh-key` → `DELIVERY_SSH_KEY`), on top of `base`. Options whose CLI flag
- * takes a path take the text in the environment, as the inputs do.
+ * The RunContext of an action: input names in messages, paths against the
+ * workspace, and the process environment without the INPUT_* variables (they
+ * must not reach docker or git as inputs of another step).
  */
-export function cliEnv(inputs: Record<string, string | boolean | undefined>, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base };
-  // Inputs the runner passed must not leak into the command as inputs of another step.
-  for (const k of Object.keys(env)) if (k.startsWith('INPUT_')) delete env[k];
-  for (const [n, v] of Object.entries(inputs)) {
-    if (v === undefined) continue;
-    const spec: OptionSpec = OPTIONS[n as OptionName];
-    env[envVarOf(spec)] = typeof v === 'boolean' ? String(v) : v;
-  }
-  return env;
+export function actionContext(env: NodeJS.ProcessEnv, logger: Logger): RunContext {
+  const clean: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (!k.startsWith('INPUT_')) clean[k] = v;
+  return { env: clean, logger, naming: INPUT_NAMING, cwd: workspaceOf(env) };
 }
 
 /** The workflow's event payload (GITHUB_EVENT_PATH), or null outside a workflow. */

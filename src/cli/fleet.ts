@@ -1,22 +1,27 @@
 /**
- * What the fleet commands (deploy, rollback, status, releases, remove) share:
- * the Deliveryfile and hosts of an environment, the SSH settings from the
- * options, signal handling, and printing the report.
+ * The one mapping from option values (CLI flags, DELIVERY_* variables or
+ * action inputs) to a fleet request, and what the fleet commands (deploy,
+ * rollback, status, releases, remove, preview, plan) share: the Deliveryfile
+ * and hosts of an environment, the SSH connector, signal handling, printing
+ * the report. Every limit is checked here, once, so `plan` and `deploy`
+ * accept and refuse the same values.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { loadDeliveryfile } from '../adapters/load-plan';
 import path from 'node:path';
+import { utils } from 'ssh2';
+import { loadDeliveryfile, type LoadPlanOptions } from '../adapters/load-plan';
 import { resolveHosts } from '../adapters/cluster-source';
-import type { CliContext } from '../cli/command';
-import type { OptionValues } from '../cli/args';
 import { environmentOf, type Deliveryfile } from '../core/deliveryfile';
 import { ConfigurationError } from '../core/errors';
 import type { OptionName } from '../core/options';
+import { releaseIdProblem } from '../core/release';
 import type { HostSpec, OnFailure } from '../core/types';
+import type { FleetReport } from '../fleet/executor';
+import { formatReport } from '../fleet/report';
 import { SshConnector, parseJumpHost } from '../ssh/connection';
 import { parseKnownHosts } from '../ssh/known-hosts';
-import type { FleetReport } from './executor';
-import { formatReport } from './report';
+import type { OptionValues } from './args';
+import { INPUT_NAMING, namingOf, type CliContext, type RunContext } from './command';
 
 /** Options every fleet command reads. */
 export const SSH_OPTIONS = [
@@ -35,27 +40,130 @@ export const SSH_OPTIONS = [
   'json',
 ] as const satisfies readonly OptionName[];
 
+/** The limits of the numeric options, the same for every command. */
+export const LIMITS = {
+  timeout: { min: 1, max: 86_400, default: 600 },
+  'connect-timeout': { min: 1, max: 3600 },
+  concurrency: { min: 1, max: 1000 },
+} as const;
+
 export function str(values: OptionValues, name: OptionName): string | undefined {
   const v = values[name];
-  return typeof v === 'string' && v !== '' ? v : undefined;
+  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
 }
 
-export function intOption(values: OptionValues, name: OptionName, min: number, max: number): number | undefined {
+function intOf(ctx: RunContext, values: OptionValues, name: keyof typeof LIMITS): number | undefined {
   const v = str(values, name);
   if (v === undefined) return undefined;
+  const { min, max } = LIMITS[name];
   if (!/^[0-9]+$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
-    throw new ConfigurationError(`--${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    throw new ConfigurationError(`${namingOf(ctx).say(name)}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
   }
   return Number(v);
 }
 
-export function onFailureOption(values: OptionValues): OnFailure | undefined {
+function onFailureOf(ctx: RunContext, values: OptionValues): OnFailure | undefined {
   const v = str(values, 'on-failure');
   if (v === undefined) return undefined;
   if (v !== 'rollback' && v !== 'stop' && v !== 'continue') {
-    throw new ConfigurationError(`--on-failure: expected rollback, stop or continue, got ${JSON.stringify(v)}`);
+    throw new ConfigurationError(`${namingOf(ctx).say('on-failure')}: expected rollback, stop or continue, got ${JSON.stringify(v)}`);
   }
   return v;
+}
+
+function releaseOf(ctx: RunContext, values: OptionValues, name: 'release' | 'to'): string | undefined {
+  const v = str(values, name)?.trim();
+  if (v === undefined) return undefined;
+  const problem = releaseIdProblem(v);
+  if (problem) throw new ConfigurationError(`${namingOf(ctx).say(name)}: ${problem}`);
+  return v;
+}
+
+/** A fleet command's options, checked and typed. */
+export interface FleetRequest {
+  /** Path of the Deliveryfile (resolved against the context's cwd when it has one). */
+  file: string;
+  env: string;
+  timeoutSeconds: number;
+  connectTimeoutSeconds?: number;
+  concurrency?: number;
+  onFailure?: OnFailure;
+  sshUser?: string;
+  jumpHost?: string;
+  clusterToken?: string;
+  release?: string;
+  to?: string;
+  images?: string;
+  secrets?: string;
+  registryUsername?: string;
+  registryPassword?: string;
+  dryRun: boolean;
+  json: boolean;
+}
+
+/**
+ * Option values → a fleet request. `env` is required unless a default is
+ * given (preview: the Deliveryfile's preview environment). Secrets are
+ * handed to the logger before anything else.
+ */
+export function fleetRequest(ctx: RunContext, values: OptionValues, o: { defaultEnv?: string; what?: string } = {}): FleetRequest {
+  for (const n of ['ssh-key', 'ssh-passphrase', 'cluster-token', 'registry-password', 'secrets', 'token'] as const) {
+    const v = str(values, n);
+    if (v) ctx.logger.secret(v);
+  }
+  const env = str(values, 'env')?.trim() ?? o.defaultEnv;
+  if (!env) throw new ConfigurationError(namingOf(ctx).required('env', o.what ?? 'the environment of the Deliveryfile to act on (qa, prod, …)'));
+  const rawFile = str(values, 'file')?.trim() ?? 'Deliveryfile';
+  const file = ctx.cwd ? path.resolve(ctx.cwd, rawFile) : rawFile;
+  const jumpHost = str(values, 'jump-host')?.trim();
+  if (jumpHost) {
+    try {
+      parseJumpHost(jumpHost);
+    } catch (err) {
+      throw new ConfigurationError(`${namingOf(ctx).say('jump-host')}: ${(err as Error).message.replace(/^jump-host: /, '')}`);
+    }
+  }
+  return {
+    file,
+    env,
+    timeoutSeconds: intOf(ctx, values, 'timeout') ?? LIMITS.timeout.default,
+    connectTimeoutSeconds: intOf(ctx, values, 'connect-timeout'),
+    concurrency: intOf(ctx, values, 'concurrency'),
+    onFailure: onFailureOf(ctx, values),
+    sshUser: str(values, 'ssh-user')?.trim(),
+    jumpHost,
+    clusterToken: str(values, 'cluster-token'),
+    release: releaseOf(ctx, values, 'release'),
+    to: releaseOf(ctx, values, 'to'),
+    images: str(values, 'images'),
+    secrets: str(values, 'secrets'),
+    registryUsername: str(values, 'registry-username'),
+    registryPassword: str(values, 'registry-password'),
+    dryRun: values['dry-run'] === true,
+    json: values.json === true,
+  };
+}
+
+/** The request as loadPlan options (plan, deploy and preview build their plan from this). */
+export function planOptionsOf(ctx: RunContext, req: FleetRequest): LoadPlanOptions {
+  return {
+    file: req.file,
+    env: req.env,
+    logger: ctx.logger,
+    release: req.release,
+    images: req.images,
+    secrets: req.secrets,
+    registryUsername: req.registryUsername,
+    registryPassword: req.registryPassword,
+    clusterToken: req.clusterToken,
+    concurrency: req.concurrency,
+    onFailure: req.onFailure,
+    sshUser: req.sshUser,
+    jumpHost: req.jumpHost,
+    deadline: req.timeoutSeconds,
+    dryRun: req.dryRun,
+    processEnv: ctx.env,
+  };
 }
 
 export interface FleetContext {
@@ -64,21 +172,51 @@ export interface FleetContext {
   hosts: HostSpec[];
 }
 
-/** Reads the Deliveryfile and resolves the environment's hosts (no bundle). */
-export async function loadFleet(ctx: CliContext, values: OptionValues): Promise<FleetContext> {
-  const env = str(values, 'env');
-  if (!env) throw new ConfigurationError('--env is required (or DELIVERY_ENV): the environment of the Deliveryfile to act on');
-  const file = str(values, 'file') ?? 'Deliveryfile';
-  const df = await loadDeliveryfile(file);
-  environmentOf(df, env);
-  const token = str(values, 'cluster-token');
-  if (token) ctx.logger.secret(token);
-  const hosts = await resolveHosts(df, env, { baseDir: path.dirname(path.resolve(file)), token, logger: ctx.logger });
-  return { df, env, hosts };
+/** Reads the Deliveryfile (or takes the one already read) and resolves the environment's hosts (no bundle). */
+export async function loadFleet(ctx: RunContext, req: FleetRequest, df?: Deliveryfile): Promise<FleetContext> {
+  const d = df ?? (await loadDeliveryfile(req.file));
+  environmentOf(d, req.env);
+  const hosts = await resolveHosts(d, req.env, { baseDir: path.dirname(path.resolve(req.file)), token: req.clusterToken, logger: ctx.logger });
+  return { df: d, env: req.env, hosts };
 }
 
-/** The SSH connector from the options (CLI flags or DELIVERY_* variables). */
-export function connectorFrom(ctx: CliContext, values: OptionValues, df: Deliveryfile | null): SshConnector {
+/** The kinds of private key ssh2 reads, and how to check one locally; said on every key error. */
+export const KEY_HELP =
+  'accepted: an OpenSSH private key (-----BEGIN OPENSSH PRIVATE KEY-----, ssh-keygen\'s default) or a PEM key (-----BEGIN RSA PRIVATE KEY----- / EC / DSA, ssh-keygen -m PEM); ' +
+  'not a public key, not PKCS#8 (-----BEGIN PRIVATE KEY-----: convert it with ssh-keygen -p -m PEM -f FILE), not PuTTY .ppk. ' +
+  'Check it locally with `ssh-keygen -y -f FILE`: it prints the public key (and asks for the passphrase when the key has one)';
+
+/** Checks the key now, so a bad key is one clear error, in the caller's words, before any host is contacted. */
+export function checkKey(ctx: RunContext, key: string, passphrase: string | undefined): void {
+  const n = namingOf(ctx);
+  const parsed = utils.parseKey(key, passphrase);
+  const err = parsed instanceof Error ? parsed : null;
+  if (err) {
+    if (/no passphrase given/i.test(err.message)) {
+      throw new ConfigurationError(`${n.say('ssh-key')}: the key is encrypted and needs its passphrase: give it in ${n.say('ssh-passphrase')} (${err.message})`);
+    }
+    if (/bad passphrase|decrypt/i.test(err.message)) {
+      throw new ConfigurationError(`${n.say('ssh-key')}: the passphrase in ${n.say('ssh-passphrase')} does not open the key (${err.message}); ${KEY_HELP}`);
+    }
+    throw new ConfigurationError(`${n.say('ssh-key')}: cannot use the private key (${err.message}); ${KEY_HELP}`);
+  }
+  const keys = Array.isArray(parsed) ? parsed : [parsed];
+  if (!keys.length || !keys.every((k) => k.isPrivateKey())) {
+    throw new ConfigurationError(`${n.say('ssh-key')}: this is a public key; give the private key (the file without .pub); ${KEY_HELP}`);
+  }
+}
+
+/**
+ * The SSH connector from the request and the key options. `ssh` is the
+ * Deliveryfile's ssh settings (or the plan's), which the options override.
+ */
+export function connectorFrom(
+  ctx: RunContext,
+  values: OptionValues,
+  req: FleetRequest,
+  ssh: { user?: string | null; jumpHost?: string | null },
+): SshConnector {
+  const n = namingOf(ctx);
   const key = str(values, 'ssh-key');
   const passphrase = str(values, 'ssh-passphrase');
   if (key) ctx.logger.secret(key);
@@ -93,27 +231,35 @@ export function connectorFrom(ctx: CliContext, values: OptionValues, df: Deliver
       knownSource = file;
     }
   }
-  const jump = str(values, 'jump-host') ?? df?.data.ssh.jump_host;
-  const jumpHost = jump ? parseJumpHost(jump) : null;
+  const knownHosts = knownText ? parseKnownHosts(knownText, knownSource) : [];
+  const agent = ctx.env.SSH_AUTH_SOCK || undefined;
+  if (key) checkKey(ctx, key, passphrase);
+  else if (!agent) {
+    throw new ConfigurationError(
+      n === INPUT_NAMING
+        ? n.required('ssh-key', 'the private key the hosts accept for the deploy user, from a secret: ssh-key: ${{ secrets.DEPLOY_SSH_KEY }}')
+        : 'no SSH key: give --ssh-key PATH (or the key text in DELIVERY_SSH_KEY), or run an ssh-agent with the key (SSH_AUTH_SOCK)',
+    );
+  }
+  const jump = req.jumpHost ?? ssh.jumpHost ?? undefined;
   const insecure = values['insecure-skip-host-key-check'] === true;
-  if (insecure) ctx.logger.warn('insecure-skip-host-key-check: host keys are NOT verified on this run; anyone on the path can impersonate a host');
-  const connectTimeout = intOption(values, 'connect-timeout', 1, 3600);
+  if (insecure) ctx.logger.warn(`${n.say('insecure-skip-host-key-check')}: host keys are NOT verified on this run; anyone on the path can impersonate a host`);
   return new SshConnector({
     privateKey: key,
     passphrase,
-    agent: key ? undefined : ctx.env.SSH_AUTH_SOCK || undefined,
-    user: str(values, 'ssh-user') ?? df?.data.ssh.user ?? 'deploy',
-    knownHosts: knownText ? parseKnownHosts(knownText, knownSource) : [],
+    agent: key ? undefined : agent,
+    user: req.sshUser ?? ssh.user ?? 'deploy',
+    knownHosts,
     insecureSkipHostKeyCheck: insecure,
-    jumpHost,
-    connectTimeoutMs: connectTimeout !== undefined ? connectTimeout * 1000 : undefined,
+    jumpHost: jump ? parseJumpHost(jump) : null,
+    connectTimeoutMs: req.connectTimeoutSeconds !== undefined ? req.connectTimeoutSeconds * 1000 : undefined,
     logger: ctx.logger,
   });
 }
 
-/** Hosts named in the cluster override the user; --ssh-user beats the Deliveryfile for the others. */
-export function withUser(hosts: HostSpec[], values: OptionValues): HostSpec[] {
-  const u = str(values, 'ssh-user');
+/** Hosts named in the cluster override the user; the ssh-user option beats the Deliveryfile for the others. */
+export function withUser(hosts: HostSpec[], req: Pick<FleetRequest, 'sshUser'>): HostSpec[] {
+  const u = req.sshUser;
   return u ? hosts.map((h) => (h.user ? h : { ...h, user: u })) : hosts;
 }
 
@@ -121,24 +267,19 @@ export function withUser(hosts: HostSpec[], values: OptionValues): HostSpec[] {
  * SIGINT/SIGTERM abort the returned signal (no new host starts); a second
  * signal gets the default behaviour. Call `dispose` when the run is over.
  */
-export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
-  const ac = new AbortController();
-  const on = (sig: NodeJS.Signals) => {
-    ac.abort(new Error(`interrupted by ${sig}`));
-    dispose();
-  };
-  const dispose = () => {
-    process.removeListener('SIGINT', on);
-    process.removeListener('SIGTERM', on);
-  };
-  process.once('SIGINT', on);
-  process.once('SIGTERM', on);
-  return { signal: ac.signal, dispose };
+export function interruptSignal(): Interrupt {
+  // The fleet owns what a signal means (src/fleet/interrupt.ts): first = start nothing new and go back, second = stop waiting.
+  return interruptSignals();
+}
+
+/** The JSON result of a fleet command: `ok` and `code` first, as every `--json` result has them. */
+export function reportJson(report: FleetReport): Record<string, unknown> {
+  return { ok: report.exitCode === 0, code: report.exitCode, ...report };
 }
 
 /** The table on stdout (or JSON with --json); returns the exit code. */
-export function printReport(ctx: CliContext, values: OptionValues, report: FleetReport): number {
-  if (values.json === true) ctx.stdout.write(JSON.stringify(report) + '\n');
+export function printReport(ctx: CliContext, json: boolean, report: FleetReport): number {
+  if (json) ctx.stdout.write(JSON.stringify(reportJson(report)) + '\n');
   else ctx.stdout.write(formatReport(report));
   if (report.exitCode !== 0) ctx.logger.error(`${report.verb}: ${report.summary}`);
   return report.exitCode;

@@ -1,11 +1,15 @@
 import { ConsoleLogger } from '../adapters/console-logger';
 import type { Logger } from '../core/logger';
-import { DeliveryError, ExitCode, errorMessage } from '../core/errors';
+import { ConfigurationError, DeliveryError, ExitCode, errorMessage } from '../core/errors';
+import { PROTOCOL_VERSION } from '../core/events';
 import { OPTIONS, envVarOf, type OptionSpec } from '../core/options';
 import type { Command, CliContext } from './command';
 import { COMMANDS } from './commands';
 
-export const VERSION = '0.1.0';
+import pkg from '../../package.json';
+
+/** The one version source: package.json (the actions, the CLI and the Jenkins library are released together). */
+export const VERSION: string = pkg.version;
 
 function helpText(commands: Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length), 8);
@@ -55,6 +59,17 @@ function warnSecretFlags(command: Command, argv: string[], logger: Logger): void
   }
 }
 
+/** `--json` on the command line or DELIVERY_JSON set: every exit prints one JSON result. */
+function wantsJson(argv: string[], env: NodeJS.ProcessEnv): boolean {
+  return argv.includes('--json') || /^(1|true|yes|on)$/i.test(env.DELIVERY_JSON ?? '');
+}
+
+/** The JSON result of an exit without a command result: `{"ok":false,"code":2,"error":"…"}` (and where, for a file error). */
+export function errorJson(code: number, message: string, err?: unknown): Record<string, unknown> {
+  const location = err instanceof ConfigurationError ? err.location : undefined;
+  return { ok: false, code, error: message, ...(location ? { file: location.file, line: location.line, col: location.col } : {}) };
+}
+
 /** Runs the CLI and returns the exit code; never throws. */
 export async function main(
   argv: string[],
@@ -62,22 +77,39 @@ export async function main(
   commands: Command[] = COMMANDS,
 ): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
-  const logger = io.logger ?? new ConsoleLogger();
+  const base = io.logger ?? new ConsoleLogger();
   const env = io.env ?? process.env;
+  const json = wantsJson(argv, env);
+  // The logger masks what it prints; the JSON on stdout is masked with the same secrets.
+  const secrets: string[] = [];
+  const logger: Logger = {
+    info: (m) => base.info(m),
+    warn: (m) => base.warn(m),
+    error: (m) => base.error(m),
+    debug: (m) => base.debug(m),
+    group: (t, fn) => base.group(t, fn),
+    secret: (v) => {
+      if (v && v.trim().length >= 4) secrets.push(v, v.trim(), ...v.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 4));
+      base.secret(v);
+    },
+  };
+  const mask = (m: string) => [...secrets].sort((a, b) => b.length - a.length).reduce((t, v) => t.split(v).join('***'), m);
+  const fail = (code: number, message: string, err?: unknown): number => {
+    logger.error(message);
+    if (json) stdout.write(mask(JSON.stringify(errorJson(code, message, err))) + '\n');
+    return code;
+  };
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     stdout.write(helpText(commands) + '\n');
     return name ? ExitCode.Ok : ExitCode.Refused;
   }
   if (name === '--version' || name === 'version') {
-    stdout.write(`delivery ${VERSION}\n`);
+    stdout.write(json ? JSON.stringify({ ok: true, code: 0, version: VERSION, protocol: PROTOCOL_VERSION }) + '\n' : `delivery ${VERSION}\n`);
     return ExitCode.Ok;
   }
   const command = commands.find((c) => c.name === name);
-  if (!command) {
-    logger.error(`unknown command ${JSON.stringify(name)}; the commands are: ${commands.map((c) => c.name).join(', ')}`);
-    return ExitCode.Refused;
-  }
+  if (!command) return fail(ExitCode.Refused, `unknown command ${JSON.stringify(name)}; the commands are: ${commands.map((c) => c.name).join(', ')}`);
   if (rest.includes('--help') || rest.includes('-h')) {
     stdout.write(commandHelp(command) + '\n');
     return ExitCode.Ok;
@@ -87,10 +119,8 @@ export async function main(
     return await command.run({ argv: rest, env, logger, stdout });
   } catch (err) {
     if (err instanceof DeliveryError) {
-      logger.error(err.message);
-      return err.exitCode;
+      return fail(err.exitCode, err.message, err);
     }
-    logger.error(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}`);
-    return ExitCode.Internal;
+    return fail(ExitCode.Internal, `internal error: ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}`);
   }
 }

@@ -1,15 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { reportFleetRun } from '../../src/actions/cli';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { reportFleet } from '../../src/actions/report';
+import type { FleetReport } from '../../src/fleet/executor';
 import { ActionsLogger } from '../../src/actions/logger';
 import { parseOutputFile } from '../e2e/actions-runner';
 
-let dir: string;
+// One folder for the file: @actions/core's summary keeps the path of its first write.
+const dir = mkdtempSync(path.join(tmpdir(), 'actions-logger-'));
 let out: string[];
 beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'actions-logger-'));
   for (const f of ['output', 'summary']) writeFileSync(path.join(dir, f), '');
   vi.stubEnv('GITHUB_OUTPUT', path.join(dir, 'output'));
   vi.stubEnv('GITHUB_STEP_SUMMARY', path.join(dir, 'summary'));
@@ -22,8 +23,8 @@ beforeEach(() => {
 afterEach(() => {
   vi.restoreAllMocks();
   vi.unstubAllEnvs();
-  rmSync(dir, { recursive: true, force: true });
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('ActionsLogger', () => {
   it('registers each secret (and each line of a key) with the runner before printing, and masks it itself', async () => {
@@ -52,20 +53,23 @@ describe('ActionsLogger', () => {
   });
 });
 
-describe('reportFleetRun', () => {
-  it('writes release, hosts and result outputs, an ::error per failed host, and the summary table', async () => {
+describe('reportFleet', () => {
+  it('writes release, hosts and result outputs, an ::error per failed host, and a summary naming each failed host, its reason and the rollback', async () => {
     const l = new ActionsLogger();
-    const json = {
+    const report: FleetReport = {
       verb: 'deploy',
+      application: 'shop/web',
+      environment: 'prod',
       release: 'R2',
+      dryRun: false,
       exitCode: 5,
+      summary: 'deploy failed on h2; the fleet is back on R1',
       hosts: [
         { host: 'h1', address: '10.0.0.1:22', result: 'rolled-back', before: 'R1', after: 'R1', seconds: 3.21, error: null },
         { host: 'h2', address: '10.0.0.2:22', result: 'failed', before: 'R1', after: 'R1', seconds: 1.5, error: 'health check failed' },
       ],
     };
-    const r = await reportFleetRun('deploy prod', { code: 5, json, stdout: JSON.stringify(json) }, l, [['environment', 'prod']]);
-    expect(r.release).toBe('R2');
+    await reportFleet(report, l, [['environment', 'prod']]);
     const outputs = parseOutputFile(readFileSync(path.join(dir, 'output'), 'utf8'));
     expect(outputs.release).toBe('R2');
     expect(JSON.parse(outputs.hosts)).toEqual(['h1', 'h2']);
@@ -73,11 +77,31 @@ describe('reportFleetRun', () => {
       { host: 'h1', ok: false, result: 'rolled-back', release: 'R1', previous: 'R1', seconds: 3.21, error: null },
       { host: 'h2', ok: false, result: 'failed', release: 'R1', previous: 'R1', seconds: 1.5, error: 'health check failed' },
     ]);
-    expect(out.join('')).toContain('::error::host h2: failed: health check failed\n');
+    const text = out.join('');
+    expect(text).toContain('::error::host h2: failed: health check failed\n');
+    expect(text).toContain('::error::deploy: deploy failed on h2; the fleet is back on R1\n');
+    expect(text).not.toMatch(/the log and the job summary/);
     const summary = readFileSync(path.join(dir, 'summary'), 'utf8');
     expect(summary).toContain('<h3>deploy prod failed (exit 5)</h3>');
     expect(summary).toContain('<li>release: R2</li>');
-    expect(summary).toContain('<tr><th>host</th><th>result</th><th>release</th><th>seconds</th></tr>');
-    expect(summary).toContain('<tr><td>h2</td><td>failed</td><td>R1</td><td>1.5</td></tr>');
+    expect(summary).toContain('<tr><th>host</th><th>result</th><th>release</th><th>seconds</th><th>reason</th></tr>');
+    expect(summary).toContain('<tr><td>h2</td><td>failed</td><td>R1</td><td>1.5</td><td>health check failed</td></tr>');
+    expect(summary).toContain('<li><code>h1</code> (10.0.0.1:22): rolled-back</li>');
+    expect(summary).toContain('<li><code>h2</code> (10.0.0.2:22): failed — health check failed</li>');
+    expect(summary).toContain('<code>delivery rollback --env prod</code>');
+    expect(summary).toContain('<code>actions/rollback</code>');
+  });
+
+  it('a successful run: no failure notes, no reason column', async () => {
+    const l = new ActionsLogger();
+    await reportFleet(
+      { verb: 'rollback', application: 'a/b', environment: 'qa', release: 'R1', dryRun: false, exitCode: 0, summary: 'ok', hosts: [{ host: 'h1', address: 'a:22', result: 'switched', before: 'R2', after: 'R1', seconds: 1, error: null }] },
+      l,
+    );
+    const summary = readFileSync(path.join(dir, 'summary'), 'utf8');
+    expect(summary).toContain('<h3>rollback qa</h3>');
+    expect(summary).not.toContain('reason');
+    expect(summary).not.toContain('delivery rollback');
+    expect(out.join('')).not.toContain('::error');
   });
 });

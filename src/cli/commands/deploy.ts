@@ -1,11 +1,41 @@
-import { readCliOptions } from '../args';
-import type { Command } from '../command';
-import { loadDeliveryfile, loadPlan } from '../../adapters/load-plan';
-import { FleetRun } from '../../fleet/executor';
-import { SSH_OPTIONS, connectorFrom, intOption, interruptSignal, onFailureOption, printReport, str, withUser } from '../../fleet/cli';
-import { ConfigurationError } from '../../core/errors';
+import { loadPlan } from '../../adapters/load-plan';
+import { FleetRun, type FleetReport } from '../../fleet/executor';
+import { readCliOptions, type OptionValues } from '../args';
+import type { Command, RunContext } from '../command';
+import { SSH_OPTIONS, connectorFrom, fleetRequest, interruptSignal, planOptionsOf, printReport, withUser } from '../fleet';
 
 const OPTS = [...SSH_OPTIONS, 'release', 'images', 'secrets', 'registry-username', 'registry-password', 'on-failure', 'dry-run'] as const;
+
+/** Deploy: plan (Deliveryfile, hosts, bundle), then the fleet run. The CLI, the deploy action and Jenkins call this. */
+export async function runDeploy(ctx: RunContext, values: OptionValues): Promise<FleetReport> {
+  const req = fleetRequest(ctx, values, { what: 'the environment of the Deliveryfile to deploy (qa, prod, …)' });
+  const plan = await loadPlan(planOptionsOf(ctx, req));
+  const connector = connectorFrom(ctx, values, req, { user: plan.ssh.user, jumpHost: plan.ssh.jumpHost });
+  const stop = interruptSignal();
+  try {
+    ctx.logger.info(
+      `deploying ${plan.application} ${plan.release} to ${plan.steps.length} host(s) of ${plan.environment} (${plan.mode}, ${plan.batches.length} batch(es), on failure: ${plan.onFailure}; bundle ${plan.bundle.bytes.length} bytes, sha256 ${plan.bundle.sha256.slice(0, 12)})`,
+    );
+    const byName = new Map(withUser(plan.steps.map((s) => s.host), req).map((h) => [h.name, h]));
+    const run = new FleetRun({ connector, logger: ctx.logger, timeoutSeconds: req.timeoutSeconds, signal: stop.signal, hurry: stop.hurry });
+    return await run.switch(
+      'deploy',
+      {
+        application: plan.application,
+        environment: plan.environment,
+        release: plan.release,
+        hosts: plan.steps.map((s) => ({ host: byName.get(s.host.name) ?? s.host, batch: s.batch, command: s.command })),
+        concurrency: plan.concurrency,
+        onFailure: plan.onFailure,
+        router: plan.router,
+      },
+      { stdin: plan.bundle.bytes, dryRun: req.dryRun },
+    );
+  } finally {
+    stop.dispose();
+    connector.close();
+  }
+}
 
 export const deployCommand: Command = {
   name: 'deploy',
@@ -14,54 +44,6 @@ export const deployCommand: Command = {
   usage: 'delivery deploy --env ENV [--file Deliveryfile] [--release ID] [--images LINES] [--known-hosts PATH] [--ssh-key PATH] [--dry-run] [--json]',
   async run(ctx) {
     const { values } = readCliOptions(OPTS, ctx.argv, ctx.env);
-    const env = str(values, 'env');
-    if (!env) throw new ConfigurationError('--env is required (or DELIVERY_ENV): the environment of the Deliveryfile to deploy');
-    const file = str(values, 'file') ?? 'Deliveryfile';
-    const timeout = intOption(values, 'timeout', 1, 86_400) ?? 600;
-    const plan = await loadPlan({
-      file,
-      env,
-      logger: ctx.logger,
-      release: str(values, 'release'),
-      images: str(values, 'images'),
-      secrets: str(values, 'secrets'),
-      registryUsername: str(values, 'registry-username'),
-      registryPassword: str(values, 'registry-password'),
-      clusterToken: str(values, 'cluster-token'),
-      concurrency: intOption(values, 'concurrency', 1, 1000),
-      onFailure: onFailureOption(values),
-      sshUser: str(values, 'ssh-user'),
-      jumpHost: str(values, 'jump-host'),
-      deadline: timeout,
-      dryRun: values['dry-run'] === true,
-      processEnv: ctx.env,
-    });
-    const df = await loadDeliveryfile(file);
-    const connector = connectorFrom(ctx, values, df);
-    const stop = interruptSignal();
-    try {
-      ctx.logger.info(
-        `deploying ${plan.application} ${plan.release} to ${plan.steps.length} host(s) of ${plan.environment} (${plan.mode}, ${plan.batches.length} batch(es), on failure: ${plan.onFailure}; bundle ${plan.bundle.bytes.length} bytes, sha256 ${plan.bundle.sha256.slice(0, 12)})`,
-      );
-      const byName = new Map(withUser(plan.steps.map((s) => s.host), values).map((h) => [h.name, h]));
-      const run = new FleetRun({ connector, logger: ctx.logger, timeoutSeconds: timeout, signal: stop.signal });
-      const report = await run.switch(
-        'deploy',
-        {
-          application: plan.application,
-          environment: plan.environment,
-          release: plan.release,
-          hosts: plan.steps.map((s) => ({ host: byName.get(s.host.name) ?? s.host, batch: s.batch, command: s.command })),
-          concurrency: plan.concurrency,
-          onFailure: plan.onFailure,
-          router: plan.router,
-        },
-        { stdin: plan.bundle.bytes, dryRun: values['dry-run'] === true },
-      );
-      return printReport(ctx, values, report);
-    } finally {
-      stop.dispose();
-      connector.close();
-    }
+    return printReport(ctx, values.json === true, await runDeploy(ctx, values));
   },
 };

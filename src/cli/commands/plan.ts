@@ -1,8 +1,9 @@
 import { loadPlan } from '../../adapters/load-plan';
 import { ConfigurationError, ExitCode } from '../../core/errors';
-import type { OnFailure, Plan } from '../../core/types';
+import type { Plan } from '../../core/types';
 import { readCliOptions, type OptionValues } from '../args';
-import type { Command } from '../command';
+import type { Command, RunContext } from '../command';
+import { fleetRequest, planOptionsOf } from '../fleet';
 
 /**
  * `delivery plan --env ENV [--file PATH] [--release ID] [--json]`: a dry run
@@ -11,20 +12,6 @@ import type { Command } from '../command';
  * exact remote command, plus the bundle's size and sha256.
  * Exit codes: 0 ok, 2 bad input (Deliveryfile, cluster, compose, flags), 1 internal error.
  */
-
-const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-
-export function positiveInt(v: string | undefined, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^[1-9][0-9]{0,5}$/.test(v.trim())) throw new ConfigurationError(`--${flag}: expected a whole number of at least 1, got ${JSON.stringify(v)}`);
-  return Number(v.trim());
-}
-
-export function onFailureOf(v: string | undefined): OnFailure | undefined {
-  if (v === undefined) return undefined;
-  if (v === 'rollback' || v === 'stop' || v === 'continue') return v;
-  throw new ConfigurationError(`--on-failure: expected rollback, stop or continue, got ${JSON.stringify(v)}`);
-}
 
 /** The plan as JSON (what `--json` prints); the bundle bytes are left out. */
 export function planJson(p: Plan) {
@@ -88,24 +75,10 @@ export function planText(p: Plan): string {
   return lines.join('\n') + '\n';
 }
 
-export function planOptionsFrom(values: OptionValues) {
-  const env = str(values.env);
-  if (!env) throw new ConfigurationError('--env is required: the environment of the Deliveryfile to plan (qa, prod, …)');
-  return {
-    file: str(values.file) ?? 'Deliveryfile',
-    env,
-    release: str(values.release),
-    images: str(values.images),
-    secrets: str(values.secrets),
-    registryUsername: str(values['registry-username']),
-    registryPassword: str(values['registry-password']),
-    clusterToken: str(values['cluster-token']),
-    sshUser: str(values['ssh-user']),
-    jumpHost: str(values['jump-host']),
-    concurrency: positiveInt(str(values.concurrency), 'concurrency'),
-    onFailure: onFailureOf(str(values['on-failure'])),
-    deadline: positiveInt(str(values.timeout), 'timeout'),
-  };
+/** The plan of a deploy, from the same request mapping deploy uses. */
+export async function runPlan(ctx: RunContext, values: OptionValues): Promise<Plan> {
+  const req = fleetRequest(ctx, values, { what: 'the environment of the Deliveryfile to plan (qa, prod, …)' });
+  return loadPlan(planOptionsOf(ctx, req));
 }
 
 export const planCommand: Command = {
@@ -131,9 +104,8 @@ export const planCommand: Command = {
   async run(ctx) {
     const { values, positionals } = readCliOptions(this.options, ctx.argv, ctx.env);
     if (positionals.length) throw new ConfigurationError(`plan takes no arguments, got ${JSON.stringify(positionals[0])}; see delivery plan --help`);
-    const opts = planOptionsFrom(values);
-    const p = await loadPlan({ ...opts, logger: ctx.logger, processEnv: ctx.env });
-    ctx.stdout.write(values.json === true ? JSON.stringify(planJson(p), null, 2) + '\n' : planText(p));
+    const p = await runPlan(ctx, values);
+    ctx.stdout.write(values.json === true ? JSON.stringify({ ok: true, code: ExitCode.Ok, ...planJson(p) }, null, 2) + '\n' : planText(p));
     return ExitCode.Ok;
   },
 };

@@ -6,11 +6,12 @@ import type { OptionName } from '../../core/options';
 import { parseDuration, previewComment, commentMarker, stalePreviews, type ListedApp } from '../../core/preview';
 import type { HostSpec } from '../../core/types';
 import { FleetRun, type FleetReport } from '../../fleet/executor';
-import { SSH_OPTIONS, connectorFrom, intOption, interruptSignal, loadFleet, onFailureOption, str, withUser } from '../../fleet/cli';
+
 import { pool } from '../../fleet/pool';
 import type { SshConnector } from '../../ssh/connection';
 import { readCliOptions, type OptionValues } from '../args';
-import type { CliContext, Command } from '../command';
+import { namingOf, type CliContext, type Command, type RunContext } from '../command';
+import { SSH_OPTIONS, connectorFrom, fleetRequest, interruptSignal, loadFleet, planOptionsOf, str, withUser } from '../fleet';
 
 const OPTS = [
   ...SSH_OPTIONS,
@@ -68,26 +69,24 @@ async function listApps(connector: SshConnector, hosts: HostSpec[], group: strin
   return apps;
 }
 
-export async function runPreview(ctx: CliContext, values: OptionValues, pc: PreviewContext = {}): Promise<PreviewResult> {
+export async function runPreview(ctx: RunContext, values: OptionValues, pc: PreviewContext = {}): Promise<PreviewResult> {
   const { logger } = ctx;
-  for (const n of ['token', 'registry-password', 'cluster-token', 'ssh-key', 'ssh-passphrase'] as const) {
-    const v = str(values, n);
-    if (v) logger.secret(v);
-  }
-  const file = str(values, 'file') ?? 'Deliveryfile';
-  const df = await loadDeliveryfile(file);
-  const env = str(values, 'env') ?? df.data.preview?.environment ?? 'qa';
-  const v: OptionValues = { ...values, env, file };
+  const n = namingOf(ctx);
+  // The request first (secrets masked, limits checked), with the Deliveryfile's preview environment as the default.
+  const first = fleetRequest(ctx, values, { defaultEnv: 'qa' });
+  const df = await loadDeliveryfile(first.file);
+  const req = str(values, 'env') ? first : { ...first, env: df.data.preview?.environment ?? 'qa' };
+  const env = req.env;
 
   const prText = str(values, 'pr-number');
   let number: number;
   if (prText !== undefined) {
-    if (!/^[1-9][0-9]{0,9}$/.test(prText.trim())) throw new ConfigurationError(`pr-number: expected a pull request number, got ${JSON.stringify(prText)}`);
+    if (!/^[1-9][0-9]{0,9}$/.test(prText.trim())) throw new ConfigurationError(`${n.say('pr-number')}: expected a pull request number, got ${JSON.stringify(prText)}`);
     number = Number(prText.trim());
   } else if (pc.pr) {
     number = pc.pr.number;
   } else {
-    throw new ConfigurationError('preview: no pull request number: give --pr N (DELIVERY_PR, the pr-number input) or run on a pull_request event');
+    throw new ConfigurationError(`preview: no pull request number: give ${n.say('pr-number')} or run on a pull_request event`);
   }
   const teardown = values.teardown === true || (values.teardown === undefined && !!pc.pr?.closed);
   const application = previewApplication(df.data.application, number);
@@ -97,36 +96,22 @@ export async function runPreview(ctx: CliContext, values: OptionValues, pc: Prev
   const repository = str(values, 'repository') ?? ctx.env.GITHUB_REPOSITORY;
   const github = token && repository ? new GitHubApi(token, repository, pc.apiUrl ?? ctx.env.GITHUB_API_URL, logger) : null;
 
-  const connectorDf = df;
-  const { hosts } = await loadFleet(ctx, v);
-  const connector = connectorFrom(ctx, v, connectorDf);
+  const { hosts } = await loadFleet(ctx, req, df);
+  const connector = connectorFrom(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host });
   const stop = interruptSignal();
-  const timeoutSeconds = intOption(v, 'timeout', 1, 86_400);
-  const concurrency = intOption(v, 'concurrency', 1, 1000) ?? df.concurrency;
+  const timeoutSeconds = req.timeoutSeconds;
+  const concurrency = req.concurrency ?? df.concurrency;
   try {
     let report: FleetReport;
     let url: string | null = null;
     if (teardown) {
       report = await logger.group(`remove ${application}`, () =>
-        new FleetRun({ connector, logger, timeoutSeconds, signal: stop.signal }).query('remove', application, withUser(hosts, v), concurrency),
+        new FleetRun({ connector, logger, timeoutSeconds, signal: stop.signal }).query('remove', application, withUser(hosts, req), concurrency),
       );
     } else {
-      const plan = await loadPlan({
-        file,
-        env,
-        logger,
-        release: str(v, 'release'),
-        images: str(v, 'images'),
-        secrets: str(v, 'secrets'),
-        registryUsername: str(v, 'registry-username'),
-        registryPassword: str(v, 'registry-password'),
-        clusterToken: str(v, 'cluster-token'),
-        gitSha: pc.pr?.sha ?? undefined,
-        preview: { number },
-        processEnv: ctx.env,
-      });
+      const plan = await loadPlan({ ...planOptionsOf(ctx, req), dryRun: undefined, gitSha: pc.pr?.sha ?? undefined, preview: { number } });
       url = previewUrl(df, number);
-      const steps = plan.steps.map((s) => ({ ...s, host: withUser([s.host], v)[0] }));
+      const steps = plan.steps.map((s) => ({ ...s, host: withUser([s.host], req)[0] }));
       report = await new FleetRun({ connector, logger, timeoutSeconds, signal: stop.signal }).switch(
         'deploy',
         {
@@ -135,7 +120,7 @@ export async function runPreview(ctx: CliContext, values: OptionValues, pc: Prev
           release: plan.release,
           hosts: steps.map((s) => ({ host: s.host, batch: s.batch, command: s.command })),
           concurrency,
-          onFailure: onFailureOption(v) ?? plan.onFailure,
+          onFailure: req.onFailure ?? plan.onFailure,
           router: plan.router,
         },
         { stdin: plan.bundle.bytes },
@@ -144,14 +129,14 @@ export async function runPreview(ctx: CliContext, values: OptionValues, pc: Prev
 
     // Stale previews of PRs that are no longer open.
     const removed: string[] = [];
-    const olderThan = str(v, 'cleanup-older-than');
+    const olderThan = str(values, 'cleanup-older-than');
     if (olderThan !== undefined) {
       const seconds = parseDuration(olderThan);
       if (!github) {
         logger.warn('cleanup-older-than: skipped, it needs a GitHub token and repository to know which pull requests are still open');
       } else {
         await logger.group(`clean up previews of closed pull requests older than ${olderThan}`, async () => {
-          const apps = await listApps(connector, withUser(hosts, v), group, logger);
+          const apps = await listApps(connector, withUser(hosts, req), group, logger);
           const numbers = [...new Set(apps.map((a) => a.app))];
           const open = new Map<string, boolean>();
           for (const a of numbers) {
@@ -161,7 +146,7 @@ export async function runPreview(ctx: CliContext, values: OptionValues, pc: Prev
           const stale = stalePreviews(apps, df.data.application, (n) => open.get(String(n)) ?? false, new Date(), seconds, teardown ? null : number);
           for (const s of stale) {
             logger.info(`removing ${s.app} (pull request #${s.number} is not open; release ${s.release ?? 'unknown'})`);
-            const r = await new FleetRun({ connector, logger, timeoutSeconds }).query('remove', s.app, withUser(hosts, v), concurrency);
+            const r = await new FleetRun({ connector, logger, timeoutSeconds }).query('remove', s.app, withUser(hosts, req), concurrency);
             if (r.exitCode === 0) removed.push(s.app);
             else logger.error(`cleanup: ${s.app}: ${r.summary}`);
           }

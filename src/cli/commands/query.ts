@@ -1,9 +1,24 @@
-import { readCliOptions } from '../args';
-import type { Command } from '../command';
-import { FleetRun } from '../../fleet/executor';
-import { SSH_OPTIONS, connectorFrom, intOption, loadFleet, printReport, withUser } from '../../fleet/cli';
+import type { FleetRun, FleetReport } from '../../fleet/executor';
+import { FleetRun as Run } from '../../fleet/executor';
+import { readCliOptions, type OptionValues } from '../args';
+import type { Command, RunContext } from '../command';
+import { SSH_OPTIONS, connectorFrom, fleetRequest, loadFleet, printReport, withUser } from '../fleet';
 
-type QueryVerb = Parameters<FleetRun['query']>[0];
+export type QueryVerb = Parameters<FleetRun['query']>[0];
+
+/** Asks every host of the environment one rollout verb (status, releases, remove): one report for the fleet. */
+export async function runQuery(ctx: RunContext, verb: QueryVerb, values: OptionValues): Promise<FleetReport> {
+  const req = fleetRequest(ctx, values);
+  const { df, env, hosts } = await loadFleet(ctx, req);
+  const connector = connectorFrom(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host });
+  try {
+    const run = new Run({ connector, logger: ctx.logger, timeoutSeconds: req.timeoutSeconds });
+    const report = await run.query(verb, df.data.application, withUser(hosts, req), req.concurrency ?? df.concurrency);
+    return { ...report, environment: env };
+  } finally {
+    connector.close();
+  }
+}
 
 /** A command that asks every host one rollout verb and prints one table for the fleet. */
 function queryCommand(verb: QueryVerb, summary: string): Command {
@@ -14,17 +29,7 @@ function queryCommand(verb: QueryVerb, summary: string): Command {
     usage: `delivery ${verb} --env ENV [--file Deliveryfile] [--known-hosts PATH] [--ssh-key PATH] [--json]`,
     async run(ctx) {
       const { values } = readCliOptions(SSH_OPTIONS, ctx.argv, ctx.env);
-      const timeoutSeconds = intOption(values, 'timeout', 1, 86_400);
-      const concurrency = intOption(values, 'concurrency', 1, 1000);
-      const { df, hosts } = await loadFleet(ctx, values);
-      const connector = connectorFrom(ctx, values, df);
-      try {
-        const run = new FleetRun({ connector, logger: ctx.logger, timeoutSeconds });
-        const report = await run.query(verb, df.data.application, withUser(hosts, values), concurrency ?? df.concurrency);
-        return printReport(ctx, values, report);
-      } finally {
-        connector.close();
-      }
+      return printReport(ctx, values.json === true, await runQuery(ctx, verb, values));
     },
   };
 }

@@ -1,12 +1,38 @@
-import { readCliOptions } from '../args';
-import type { Command } from '../command';
-import { releaseIdProblem } from '../../core/release';
-import { ConfigurationError } from '../../core/errors';
-import { FleetRun } from '../../fleet/executor';
-import { SSH_OPTIONS, connectorFrom, intOption, interruptSignal, loadFleet, onFailureOption, printReport, str, withUser } from '../../fleet/cli';
-import { batchesOf } from '../../core/plan';
+import { planRollback } from '../../core/plan';
+import { FleetRun, switchTarget, type FleetReport } from '../../fleet/executor';
+import { readCliOptions, type OptionValues } from '../args';
+import type { Command, RunContext } from '../command';
+import { SSH_OPTIONS, connectorFrom, fleetRequest, interruptSignal, loadFleet, printReport, withUser } from '../fleet';
 
 const OPTS = [...SSH_OPTIONS, 'to', 'on-failure'] as const;
+
+/** Rollback to the previous release, or to `to` (refused unless every host keeps it). The CLI, the rollback action and Jenkins call this. */
+export async function runRollback(ctx: RunContext, values: OptionValues): Promise<FleetReport> {
+  const req = fleetRequest(ctx, values, { what: 'the environment of the Deliveryfile to roll back (qa, prod, …)' });
+  const { df, env, hosts } = await loadFleet(ctx, req);
+  const connector = connectorFrom(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host });
+  const stop = interruptSignal();
+  try {
+    const plan = planRollback({
+      application: df.data.application,
+      environment: env,
+      to: req.to ?? null,
+      hosts: withUser(hosts, req),
+      mode: df.mode,
+      batch: df.batch,
+      canary: df.canary,
+      concurrency: req.concurrency ?? df.concurrency,
+      onFailure: req.onFailure ?? df.onFailure,
+      router: df.router,
+      deadline: req.timeoutSeconds,
+    });
+    const run = new FleetRun({ connector, logger: ctx.logger, timeoutSeconds: plan.deadline, signal: stop.signal, hurry: stop.hurry });
+    return await run.switch('rollback', switchTarget(plan), { requireRelease: true });
+  } finally {
+    stop.dispose();
+    connector.close();
+  }
+}
 
 export const rollbackCommand: Command = {
   name: 'rollback',
@@ -15,37 +41,6 @@ export const rollbackCommand: Command = {
   usage: 'delivery rollback --env ENV [--to RELEASE] [--file Deliveryfile] [--known-hosts PATH] [--ssh-key PATH] [--json]',
   async run(ctx) {
     const { values } = readCliOptions(OPTS, ctx.argv, ctx.env);
-    const to = str(values, 'to') ?? '';
-    if (to) {
-      const problem = releaseIdProblem(to);
-      if (problem) throw new ConfigurationError(`--to: ${problem}`);
-    }
-    const timeoutSeconds = intOption(values, 'timeout', 1, 86_400);
-    const concurrency = intOption(values, 'concurrency', 1, 1000);
-    const onFailure = onFailureOption(values);
-    const { df, env, hosts } = await loadFleet(ctx, values);
-    const connector = connectorFrom(ctx, values, df);
-    const stop = interruptSignal();
-    try {
-      const batches = batchesOf(withUser(hosts, values), df.mode, df.batch, df.canary);
-      const run = new FleetRun({ connector, logger: ctx.logger, timeoutSeconds, signal: stop.signal });
-      const report = await run.switch(
-        'rollback',
-        {
-          application: df.data.application,
-          environment: env,
-          release: to,
-          hosts: batches.flatMap((b, i) => b.map((host) => ({ host, batch: i, command: [] }))),
-          concurrency: concurrency ?? df.concurrency,
-          onFailure: onFailure ?? df.onFailure,
-          router: df.router,
-        },
-        { requireRelease: true },
-      );
-      return printReport(ctx, values, report);
-    } finally {
-      stop.dispose();
-      connector.close();
-    }
+    return printReport(ctx, values.json === true, await runRollback(ctx, values));
   },
 };
