@@ -62,6 +62,14 @@ export const OPTIONS = {
   // lb-config
   format: { flag: 'format', type: 'string', description: 'lb-config output: apache or haproxy' },
   probe: { flag: 'probe', type: 'boolean', description: 'lb-config: ask every host\'s router for the health check URI once; warn about each host not answering 200' },
+  // setup
+  'deploy-key': { flag: 'deploy-key', type: 'multiline', fileFlag: true, description: 'setup: the public key CI deploys with (CLI: a .pub path; env: the key line)' },
+  'admin-user': { flag: 'admin-user', type: 'string', description: 'setup: the SSH user that sets the host up, root or one with NOPASSWD sudo (default root)' },
+  'deploy-user': { flag: 'deploy-user', type: 'string', description: 'setup: the user rollout runs as on the host (default deploy)' },
+  router: { flag: 'router', type: 'string', description: 'setup: haproxy (default) or traefik' },
+  'http-port': { flag: 'http-port', type: 'string', description: 'setup: port the host\'s router listens on (default 80)' },
+  'host-config': { flag: 'host-config', type: 'multiline', description: 'setup: extra KEY=VALUE lines for /etc/rollout/config, one a line' },
+  'install-docker': { flag: 'install-docker', type: 'boolean', description: 'setup: install Docker and Compose v2 with the host\'s package manager when missing' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -150,7 +150,8 @@ user_home() {
   if [[ -n "$ROOT" ]]; then
     printf '%s/home/%s\n' "$ROOT" "$DEPLOY_USER"
   else
-    getent passwd "$DEPLOY_USER" | cut -d: -f6
+    # a user not created yet (a dry run on a bare host) has no home: not an error
+    getent passwd "$DEPLOY_USER" | cut -d: -f6 || true
   fi
 }
 

@@ -6,6 +6,7 @@ import { rollbackCommand } from './rollback';
 import { releasesCommand, removeCommand, statusCommand } from './query';
 import { lbConfigCommand } from './lb-config';
 import { planCommand } from './plan';
+import { setupCommand } from './setup';
 
 /**
  * Every CLI command. Each lives in its own file in this folder; add yours
@@ -21,4 +22,5 @@ export const COMMANDS: Command[] = [
   removeCommand,
   lbConfigCommand,
   planCommand,
+  setupCommand,
 ];
