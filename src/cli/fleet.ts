@@ -17,6 +17,7 @@ import type { OptionName } from '../core/options';
 import { releaseIdProblem } from '../core/release';
 import type { HostSpec, OnFailure } from '../core/types';
 import type { FleetReport } from '../fleet/executor';
+import { interruptSignals, type Interrupt } from '../fleet/interrupt';
 import { formatReport } from '../fleet/report';
 import { SshConnector, parseJumpHost } from '../ssh/connection';
 import { parseKnownHosts } from '../ssh/known-hosts';
@@ -264,8 +265,9 @@ export function withUser(hosts: HostSpec[], req: Pick<FleetRequest, 'sshUser'>):
 }
 
 /**
- * SIGINT/SIGTERM abort the returned signal (no new host starts); a second
- * signal gets the default behaviour. Call `dispose` when the run is over.
+ * SIGINT/SIGTERM: the first aborts `signal` (no new host starts, then the
+ * switched hosts go back), the second `hurry` (stop waiting); a third gets
+ * the default behaviour. Call `dispose` when the run is over.
  */
 export function interruptSignal(): Interrupt {
   // The fleet owns what a signal means (src/fleet/interrupt.ts): first = start nothing new and go back, second = stop waiting.

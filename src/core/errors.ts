@@ -33,6 +33,8 @@ export const ExitCode = {
   PullFailed: 4,
   Failed: 5,
   Split: 7,
+  /** Cancelled (SIGINT/SIGTERM) and every host is on one release. */
+  Cancelled: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -6,6 +6,7 @@
  * schemas to name what differs.
  */
 import { z } from 'zod';
+import { ROUTERS } from './types';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -41,7 +42,7 @@ export const EXIT_CODES = {
   routerFailed: 6,
   deadline: 8,
 } as const;
-export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+export type RolloutExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
 const isoTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, 'ISO 8601 UTC time');
 const appName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}\/[a-z0-9][a-z0-9-]{0,62}$/, 'group/app');
@@ -50,8 +51,8 @@ const releaseId = z
   .regex(/^[0-9A-Za-z._-]{1,64}$/)
   .refine((s) => s !== '.' && s !== '..', 'not . or ..');
 const color = z.enum(['blue', 'green']);
-const router = z.enum(['haproxy', 'traefik']);
-const exitCode = z.union([0, 1, 2, 3, 4, 5, 6, 8].map((n) => z.literal(n)) as [z.ZodLiteral<0>, ...z.ZodLiteral<number>[]]);
+const router = z.enum(ROUTERS);
+const exitCode = z.union(Object.values(EXIT_CODES).map((n) => z.literal(n)) as [z.ZodLiteral<0>, ...z.ZodLiteral<number>[]]);
 
 export const PhaseEvent = z.strictObject({
   event: z.literal('phase'),

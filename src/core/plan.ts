@@ -1,5 +1,9 @@
+import { deployWords, releasesWords, removeWords, rollbackWords, statusWords, versionWords } from './commands';
 import { ConfigurationError } from './errors';
-import type { Bundle, DeployMode, HostSpec, HostStep, OnFailure, Plan, Router, SshSettings } from './types';
+import type { Bundle, DeployMode, FleetPlan, HostSpec, HostStep, OnFailure, Plan, RemovePlan, RollbackPlan, Router, SshSettings } from './types';
+
+/** Per-host overall timeout (seconds) when none is given; sent as `--deadline`. */
+export const DEFAULT_DEADLINE = 600;
 
 /**
  * `plan(...)`: data only. Given the resolved hosts and the built bundle it
@@ -10,6 +14,8 @@ import type { Bundle, DeployMode, HostSpec, HostStep, OnFailure, Plan, Router, S
  * - rolling: batches of `batch` hosts (a count, or "N%" of the hosts,
  *   rounded up, at least 1), one batch after the other.
  * - canary: batch 0 holds the first `canary` hosts, batch 1 the rest.
+ *
+ * `planRollback` and `planRemove` do the same for the other fleet verbs.
  */
 export interface PlanInput {
   application: string;
@@ -53,34 +59,74 @@ export function batchesOf(hosts: readonly HostSpec[], mode: DeployMode, batch: n
   return out;
 }
 
-/** The exact words sent to a host for a deploy. */
-export function deployCommand(application: string, release: string, opts: { deadline?: number; dryRun?: boolean } = {}): string[] {
-  const words = ['rollout', 'deploy', application, '--release', release];
-  if (opts.dryRun) words.push('--dry-run');
-  if (opts.deadline !== undefined) words.push('--deadline', String(Math.max(1, Math.ceil(opts.deadline))));
-  return words;
+/** What every fleet plan starts from: the hosts and how to go through them. */
+export interface FleetPlanInput {
+  application: string;
+  environment: string;
+  mode: DeployMode;
+  concurrency: number;
+  batch: number | string;
+  canary: number;
+  onFailure: OnFailure;
+  router: Router | null;
+  hosts: readonly HostSpec[];
+  /** Seconds the host may take before it rolls itself back (`--deadline`); default 600. */
+  deadline?: number;
 }
 
-export function plan(input: PlanInput): Plan {
-  if (input.hosts.length === 0) throw new ConfigurationError(`environment ${input.environment}: no hosts to deploy to`);
+function base(verb: FleetPlan['verb'], input: FleetPlanInput, command: string[], preflight: string[][]): Omit<FleetPlan, 'release'> {
+  if (input.hosts.length === 0) throw new ConfigurationError(`environment ${input.environment}: no hosts to ${verb}`);
   const batches = batchesOf(input.hosts, input.mode, input.batch, input.canary);
-  const command = deployCommand(input.application, input.release, { deadline: input.deadline, dryRun: input.dryRun });
   const steps: HostStep[] = [];
   batches.forEach((b, i) => {
     for (const host of b) steps.push({ host, batch: i, command: [...command] });
   });
   return {
+    verb,
     application: input.application,
     environment: input.environment,
-    release: input.release,
     mode: input.mode,
     concurrency: Math.max(1, Math.min(input.concurrency, input.hosts.length)),
     onFailure: input.onFailure,
     router: input.router,
-    ssh: input.ssh,
+    preflight,
+    deadline: input.deadline ?? DEFAULT_DEADLINE,
     batches,
     steps,
+    warnings: [],
+  };
+}
+
+export function plan(input: PlanInput): Plan {
+  const deadline = input.deadline ?? DEFAULT_DEADLINE;
+  const command = deployWords(input.application, input.release, { deadline, dryRun: input.dryRun });
+  return {
+    ...base('deploy', { ...input, deadline }, command, [versionWords(), statusWords(input.application)]),
+    verb: 'deploy',
+    release: input.release,
+    dryRun: !!input.dryRun,
+    ssh: input.ssh,
     bundle: input.bundle,
     warnings: [...(input.warnings ?? [])],
   };
+}
+
+/**
+ * A rollback to `to`, or (null) to the previous release, which preflight
+ * checks is the same on every host. Preflight also lists the releases each
+ * host keeps, so a missing target is refused before any host switches.
+ */
+export function planRollback(input: FleetPlanInput & { to: string | null }): RollbackPlan {
+  const deadline = input.deadline ?? DEFAULT_DEADLINE;
+  const command = rollbackWords(input.application, input.to, { deadline });
+  return {
+    ...base('rollback', { ...input, deadline }, command, [versionWords(), statusWords(input.application), releasesWords(input.application)]),
+    verb: 'rollback',
+    release: input.to,
+  };
+}
+
+/** Remove the app from every host (preview teardown); idempotent on the host. */
+export function planRemove(input: FleetPlanInput): RemovePlan {
+  return { ...base('remove', input, removeWords(input.application), []), verb: 'remove', release: null };
 }

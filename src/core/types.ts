@@ -5,9 +5,21 @@
  * wire format these describe.
  */
 
-export type Router = 'traefik' | 'haproxy';
-export type DeployMode = 'parallel' | 'rolling' | 'canary';
-export type OnFailure = 'rollback' | 'stop' | 'continue';
+/**
+ * The routers a host can run. One list feeds the types, the Deliveryfile and
+ * protocol schemas and the messages; adding a router (TS side) is one entry
+ * here plus its host functions in src/host/ (see the README, "Layout").
+ */
+export const ROUTERS = ['traefik', 'haproxy'] as const;
+export type Router = (typeof ROUTERS)[number];
+
+/** Deployment modes (src/core/plan.ts `batchesOf` gives each its batches). */
+export const DEPLOY_MODES = ['parallel', 'rolling', 'canary'] as const;
+export type DeployMode = (typeof DEPLOY_MODES)[number];
+
+/** What happens to the switched hosts when another one fails. */
+export const ON_FAILURE = ['rollback', 'stop', 'continue'] as const;
+export type OnFailure = (typeof ON_FAILURE)[number];
 
 /** One host of a cluster, after resolution and de-duplication. */
 export interface HostSpec {
@@ -65,6 +77,8 @@ export interface Manifest {
   registry: string | null;
   /** Seconds the old color stays up, out of the router, after a switch (0: off); omitted: the host's default. */
   rollback_window?: number | null;
+  /** Other files under app/ that the compose files reference (bind mounts, config and secret files, env_file, extends, .env); omitted when none. */
+  files?: string[];
 }
 
 /** A built bundle: the gzipped tar bytes, their digest, and its manifest. */
@@ -85,24 +99,54 @@ export interface HostStep {
   host: HostSpec;
   /** 0-based batch index (canary: batch 0 is the canary). */
   batch: number;
-  /** e.g. ['rollout', 'deploy', 'group/app', '--release', ID] */
+  /** e.g. ['rollout', 'deploy', 'group/app', '--release', ID, '--deadline', '600'] */
   command: string[];
 }
 
-/** Data only: what a run will do. An executor (print, or SSH) carries it out. */
-export interface Plan {
+/** The verbs a fleet plan carries out on every host. */
+export type FleetVerb = 'deploy' | 'rollback' | 'remove';
+
+/**
+ * Data only: what a fleet run will do, for every verb. An executor (print
+ * for `delivery plan` and `--dry-run`, SSH for real) carries it out and runs
+ * exactly these words.
+ */
+export interface FleetPlan {
+  verb: FleetVerb;
   application: string;
   environment: string;
-  release: string;
+  /** deploy: the new release; rollback: the target (null: each host's previous, checked equal in preflight); remove: null. */
+  release: string | null;
   mode: DeployMode;
   concurrency: number;
   onFailure: OnFailure;
   router: Router | null;
-  ssh: SshSettings;
+  /** The words every host runs first (preflight), side by side on one connection. */
+  preflight: string[][];
+  /** Per-host overall timeout in seconds, sent as --deadline. */
+  deadline: number;
   /** Hosts in batches, in order; parallel mode has one batch. */
   batches: HostSpec[][];
   steps: HostStep[];
-  bundle: Bundle;
   /** Non-fatal findings (tag instead of digest, v1 Traefik labels with haproxy, …). */
   warnings: string[];
+}
+
+/** A deploy: the plan plus the bundle every host gets on stdin. */
+export interface Plan extends FleetPlan {
+  verb: 'deploy';
+  release: string;
+  dryRun: boolean;
+  /** The default SSH user and jump host, as the plan prints them (the connector is built from the same options). */
+  ssh: SshSettings;
+  bundle: Bundle;
+}
+
+export interface RollbackPlan extends FleetPlan {
+  verb: 'rollback';
+}
+
+export interface RemovePlan extends FleetPlan {
+  verb: 'remove';
+  release: null;
 }

@@ -1,32 +1,31 @@
 /**
- * Carries out a fleet run over any Connector (SSH for real, an in-memory
- * fake in unit tests): preflight on every host, then deploy or rollback in
- * the plan's batches, the on-failure policy, and the verdict.
+ * Carries out a fleet plan over any Connector (SSH for real, an in-memory
+ * fake in unit tests), running exactly the words the plan gives (built in
+ * src/core/commands.ts). A switch (deploy, rollback) goes through named
+ * steps: preflight → target → kept releases → locks → batches → settle;
+ * the verdict is a pure function (./verdict.ts).
  *
- * Invariant: unless the user chose `stop` or `continue` (or interrupted the
- * run), the fleet ends on one release; when it cannot, the exit code is 7
- * and the table says which host runs what.
+ * Invariant: unless the user chose `stop` or `continue`, the fleet ends on
+ * one release; when it cannot, the exit code is 7 and the summary names the
+ * command that reunites it.
+ *
+ * Signals (options `signal`, `hurry`): the first one starts nothing new,
+ * lets each host already switching finish (rollout runs detached with its
+ * deadline), then brings the hosts switched in this run back to their
+ * release before. The second one stops waiting for hosts still switching
+ * (they finish on their own) and brings back the ones that have switched.
  */
+import { rollbackWords, statusWords, versionWords, releasesWords, listWords, removeWords } from '../core/commands';
 import { ExitCode, errorMessage } from '../core/errors';
+import { EXIT_CODES, PROTOCOL_VERSION } from '../core/events';
 import type { Logger } from '../core/logger';
-import type { HostSpec, OnFailure } from '../core/types';
-import { TransportError, type Connector, type HostConnection, type RunResult } from './connection';
-import { PROTOCOL_VERSION } from '../core/events';
-import { protocolProblem, type ResultEvent, type RolloutEvent } from './events';
+import { DEFAULT_DEADLINE } from '../core/plan';
+import { TransportError, protocolProblem, type Connector, type HostConnection, type ResultEvent, type RolloutEvent, type RunResult } from '../core/protocol';
+import type { FleetPlan, HostSpec, OnFailure } from '../core/types';
 import { pool } from './pool';
+import { reuniteCommand, reuniteTarget, verdict, whereEach, type HostResult, type Reunite } from './verdict';
 
-export type HostResult =
-  | 'switched' // on the new release (deploy) or the target (rollback)
-  | 'ok' // dry run or read-only verb succeeded
-  | 'unchanged' // already on the target
-  | 'failed' // did not switch; still on its release before
-  | 'rolled-back' // switched in this run, then returned to its release before
-  | 'rollback-failed' // switched, and could not be returned
-  | 'locked' // another deploy holds the app's lock
-  | 'refused' // preflight failed (host key, auth, protocol, router, release missing)
-  | 'unreachable'
-  | 'not-started' // never touched (preflight failed elsewhere, a failure stopped the run, interrupted)
-  | 'unknown'; // lost contact and status could not tell
+export type { HostResult, Reunite } from './verdict';
 
 export interface HostReport {
   host: string;
@@ -39,7 +38,7 @@ export interface HostReport {
 }
 
 export interface FleetReport {
-  verb: 'deploy' | 'rollback' | 'status' | 'releases' | 'remove';
+  verb: 'deploy' | 'rollback' | 'status' | 'releases' | 'remove' | 'list';
   application: string;
   environment: string | null;
   /** The release deployed or rolled back to. */
@@ -49,25 +48,31 @@ export interface FleetReport {
   /** One line saying how the run ended. */
   summary: string;
   hosts: HostReport[];
-  /** status/releases: the host's answer, as rollout gave it. */
+  /** status/releases/list: the host's answer, as rollout gave it. */
   details?: Record<string, ResultEvent | null>;
+  /** When the hosts do not run one release: the release and the command that reunites them. */
+  reunite?: Reunite | null;
 }
 
 export interface FleetRunOptions {
   connector: Connector;
   logger: Logger;
-  /** Per-host overall timeout, passed to rollout as --deadline. Default 600. */
+  /** Per-host overall timeout of the client, in seconds (the plan's words carry the same as --deadline). Default 600. */
   timeoutSeconds?: number;
   /** After a cut or timeout: how long to wait for a host's lock to clear before asking for the verdict. Default 120. */
   verifyGraceSeconds?: number;
-  /** Aborted on SIGINT/SIGTERM: no new host starts. */
+  /** First SIGINT/SIGTERM: no new host starts; afterwards the switched hosts go back. */
   signal?: AbortSignal;
+  /** Second signal: stop waiting for the hosts still switching. */
+  hurry?: AbortSignal;
 }
 
 export interface SwitchTarget {
   application: string;
   environment: string | null;
-  release: string;
+  /** deploy: the new release; rollback: the target ('' or null: each host's previous, which must be one release). */
+  release: string | null;
+  /** Per host: the exact words to run (from the plan). */
   hosts: { host: HostSpec; batch: number; command: string[] }[];
   concurrency: number;
   onFailure: OnFailure;
@@ -75,17 +80,21 @@ export interface SwitchTarget {
   router: string | null;
 }
 
-const PROTOCOL = PROTOCOL_VERSION;
-
-/** The plan's words without --deadline/--dry-run: the run adds its own. */
-export function withoutRunOptions(words: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < words.length; i++) {
-    if (words[i] === '--deadline') i++;
-    else if (words[i] !== '--dry-run') out.push(words[i]);
-  }
-  return out;
+/** A plan's hosts and words as the executor takes them. */
+export function switchTarget(p: FleetPlan): SwitchTarget {
+  return {
+    application: p.application,
+    environment: p.environment,
+    release: p.release,
+    hosts: p.steps.map((s) => ({ host: s.host, batch: s.batch, command: s.command })),
+    concurrency: p.concurrency,
+    onFailure: p.onFailure,
+    router: p.router,
+  };
 }
+
+const PROTOCOL = PROTOCOL_VERSION;
+const SETTLED: readonly HostResult[] = ['switched', 'ok', 'unchanged'];
 
 interface HostState {
   spec: HostSpec;
@@ -98,6 +107,10 @@ interface HostState {
   lockedBy: string | null;
   /** The host's previous release, from preflight's status. */
   previous: string | null;
+  /** The releases the host keeps, when preflight asked. */
+  kept: string[] | null;
+  /** A switch is being followed right now. */
+  switching: boolean;
 }
 
 function tail(r: RunResult): string {
@@ -109,20 +122,41 @@ function lockText(lock: ResultEvent['lock']): string {
   return `release ${lock.release ?? '?'} (pid ${lock.pid ?? '?'}) since ${lock.since ?? '?'}`;
 }
 
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
 export class FleetRun {
   private readonly timeout: number;
   private readonly grace: number;
   private readonly log: Logger;
-  private interrupted = false;
+  /** Why the run was interrupted (the signal's reason), or null. */
+  private interrupted: string | null = null;
+  private hurried = false;
+  /** Aborts the channels of switches being followed (second signal). */
+  private readonly following = new AbortController();
 
   constructor(private readonly o: FleetRunOptions) {
-    this.timeout = o.timeoutSeconds ?? 600;
+    this.timeout = o.timeoutSeconds ?? DEFAULT_DEADLINE;
     this.grace = o.verifyGraceSeconds ?? 120;
     this.log = o.logger;
-    o.signal?.addEventListener('abort', () => {
-      this.interrupted = true;
-      this.log.warn('interrupted: no new host starts; the hosts already switching finish on their own');
-    });
+    const first = () => {
+      if (this.interrupted) return;
+      this.interrupted = reasonOf(o.signal, 'an interrupt');
+      this.log.warn(`interrupted (${this.interrupted}): no new host starts; the hosts already switching finish, then the switched hosts go back`);
+    };
+    if (o.signal?.aborted) first();
+    else o.signal?.addEventListener('abort', first, { once: true });
+    const second = () => {
+      first();
+      this.hurried = true;
+      this.log.warn('second interrupt: no more waiting for hosts still switching (they finish on their own); the switched hosts go back now');
+      this.following.abort(new TransportError('aborted', 'the run was interrupted a second time'));
+    };
+    if (o.hurry?.aborted) second();
+    else o.hurry?.addEventListener('abort', second, { once: true });
   }
 
   private line(s: HostState, text: string) {
@@ -146,12 +180,12 @@ export class FleetRun {
     s.conn = null;
   }
 
-  /** Runs words on a host with a timeout; TransportError on cut, timeout, unreachable. */
+  /** Runs words on a host with a timeout; TransportError on cut, timeout, unreachable, abort. */
   private async run(
     s: HostState,
-    words: string[],
+    words: readonly string[],
     seconds: number,
-    extra: { stdin?: Buffer; onEvent?: (e: RolloutEvent) => void } = {},
+    extra: { stdin?: Buffer; onEvent?: (e: RolloutEvent) => void; signal?: AbortSignal } = {},
   ): Promise<RunResult> {
     const c = await this.conn(s);
     const ac = new AbortController();
@@ -165,10 +199,13 @@ export class FleetRun {
         ),
       seconds * 1000,
     );
+    const onOuter = () => ac.abort(extra.signal!.reason);
+    if (extra.signal?.aborted) onOuter();
+    else extra.signal?.addEventListener('abort', onOuter, { once: true });
     try {
       let announced = false;
       return await c.run(words, {
-        ...extra,
+        stdin: extra.stdin,
         onEvent: (e) => {
           const problem = protocolProblem(e);
           if (problem) this.log.debug(`[${s.spec.name}] event outside protocol ${PROTOCOL}: ${problem}`);
@@ -191,6 +228,7 @@ export class FleetRun {
       throw e;
     } finally {
       clearTimeout(timer);
+      extra.signal?.removeEventListener('abort', onOuter);
     }
   }
 
@@ -203,6 +241,8 @@ export class FleetRun {
       switchedHere: false,
       lockedBy: null,
       previous: null,
+      kept: null,
+      switching: false,
       report: {
         host: h.host.name,
         address: `${h.host.host}:${h.host.port}`,
@@ -215,27 +255,21 @@ export class FleetRun {
     };
   }
 
-  /** connect, authenticate, `rollout version`, `rollout status` (and `releases` when asked). */
-  private async preflight(
-    states: HostState[],
-    app: string,
-    router: string | null,
-    concurrency: number,
-    wantReleases: boolean,
-  ): Promise<Map<HostState, string[]>> {
-    const releases = new Map<HostState, string[]>();
+  // ------------------------------------------------------------ step 1: preflight
+
+  /** connect, authenticate, `rollout version`, `rollout status` (and `releases` when asked), side by side on one connection. */
+  private async preflight(states: HostState[], app: string, router: string | null, concurrency: number, wantReleases: boolean): Promise<void> {
     await pool(states, Math.max(concurrency, 10), async (s) => {
       const started = Date.now();
       try {
-        // One connection; version, status (and releases) as channels side by side.
         await this.conn(s);
         const short = Math.min(this.timeout, 60);
         const [v, st, rel] = await Promise.all([
-          this.run(s, ['rollout', 'version'], short),
-          this.run(s, ['rollout', 'status', app], short),
-          wantReleases ? this.run(s, ['rollout', 'releases', app], short) : Promise.resolve(null),
+          this.run(s, versionWords(), short),
+          this.run(s, statusWords(app), short),
+          wantReleases ? this.run(s, releasesWords(app), short) : Promise.resolve(null),
         ]);
-        if (v.exitCode !== 0 || !v.result) throw new Error(`\`rollout version\` failed: ${tail(v)}`);
+        if (v.exitCode !== EXIT_CODES.ok || !v.result) throw new Error(`\`rollout version\` failed: ${tail(v)}`);
         if (v.result.protocol !== PROTOCOL) {
           throw new Error(`rollout speaks protocol ${v.result.protocol ?? 'unknown'}, this client speaks ${PROTOCOL}; update rollout on the host (or this client)`);
         }
@@ -249,10 +283,7 @@ export class FleetRun {
         if (st.result.lock) s.lockedBy = lockText(st.result.lock);
         if (rel) {
           if (!rel.result) throw new Error(`\`rollout releases\` failed: ${tail(rel)}`);
-          releases.set(
-            s,
-            (rel.result.releases ?? []).map((x) => x.id),
-          );
+          s.kept = (rel.result.releases ?? []).map((x) => x.id ?? '');
         }
         this.line(s, `preflight ok (current ${s.report.before ?? 'none'})`);
       } catch (e) {
@@ -262,88 +293,121 @@ export class FleetRun {
         this.log.error(s.report.error.startsWith('host ') ? s.report.error : `host ${s.spec.name}: ${s.report.error}`);
       }
     });
-    return releases;
   }
+
+  // ------------------------------------------------------------ step 2: the target
+
+  /** rollback without --to: the previous release, which must be the same on every host. Returns a refusal, or null. */
+  private defaultTarget(states: HostState[], t: SwitchTarget): { target: string } | { refusal: string } {
+    const prevs = new Set(states.map((s) => s.previous));
+    const currents = new Set(states.map((s) => s.report.before));
+    const [only] = prevs;
+    if (prevs.size === 1 && only && currents.size === 1) return { target: only };
+    const where = states.map((s) => `${s.spec.name}: current ${s.report.before ?? 'none'}, previous ${s.previous ?? 'none'}`).join('; ');
+    const reunite = reuniteTarget(states.map((s) => ({ name: s.spec.name, current: s.report.before, previous: s.previous })));
+    const hint = reunite ? `; the hosts run different releases: to put every host on ${reunite}: ${reuniteCommand(t.environment, reunite)}` : '';
+    return { refusal: `the hosts do not share one previous release (${where}); name the target with --to RELEASE${hint}` };
+  }
+
+  // ------------------------------------------------------------ step 5: one host
 
   /**
    * After a cut or a timeout: ask the host on a new connection what it runs
-   * now, waiting (bounded) while its deploy still holds the lock.
+   * now, waiting (bounded) while its deploy still holds the lock. After a
+   * second interrupt it asks once and does not wait.
    */
   private async verify(s: HostState, app: string, target: string): Promise<'switched' | 'not switched' | 'unknown'> {
     const end = Date.now() + this.grace * 1000;
     for (;;) {
       try {
-        const st = await this.run(s, ['rollout', 'status', app], 60);
+        const st = await this.run(s, statusWords(app), this.hurried ? 5 : 60);
         if (st.result && !st.result.lock) {
           s.report.after = st.result.current ?? null;
           return st.result.current === target ? 'switched' : 'not switched';
         }
-        if (st.result?.lock) this.line(s, `still locked by ${lockText(st.result.lock)}; waiting for the host to finish`);
+        if (st.result?.lock) this.line(s, `still locked by ${lockText(st.result.lock)}; ${this.hurried ? 'the host is still switching' : 'waiting for the host to finish'}`);
       } catch (e) {
         this.log.debug(`[${s.spec.name}] status after a cut: ${errorMessage(e)}`);
       }
-      if (Date.now() > end) return 'unknown';
-      await new Promise((r) => setTimeout(r, 2000));
+      if (this.hurried || Date.now() > end) return 'unknown';
+      await sleep(2000, this.o.hurry);
     }
   }
 
-  /** One host's switch: the command with --deadline, then the verdict. */
+  /** Reads a switch's outcome from rollout's answer. */
+  private outcome(s: HostState, r: RunResult, target: string, dryRun: boolean): void {
+    if (r.exitCode === EXIT_CODES.ok && r.result?.ok !== false) {
+      if (dryRun) {
+        s.report.result = 'ok';
+      } else {
+        s.report.after = r.result?.release ?? target;
+        s.switchedHere = s.report.after !== s.report.before;
+        s.report.result = s.switchedHere ? 'switched' : 'unchanged';
+      }
+      this.line(s, dryRun ? 'dry run ok' : `switched to ${s.report.after}`);
+    } else if (r.exitCode === EXIT_CODES.locked) {
+      s.report.result = 'locked';
+      s.report.error = tail(r);
+      this.line(s, `locked: ${s.report.error}`);
+    } else {
+      s.report.result = 'failed';
+      s.report.error = `rollout exit ${r.exitCode}: ${tail(r)}`;
+      this.line(s, `failed: ${s.report.error}`);
+      // What rollout said last (health output, container logs), for the diagnosis.
+      for (const l of r.stderrTail.slice(-12)) this.line(s, `| ${l}`);
+    }
+  }
+
+  /** The connection broke off (cut, timeout, second interrupt): the host's own status decides. */
+  private async afterCut(s: HostState, msg: string, app: string, target: string, dryRun: boolean): Promise<void> {
+    this.line(s, `${msg}; asking the host for its status on a new connection`);
+    const v = dryRun ? 'not switched' : await this.verify(s, app, target);
+    if (v === 'switched') {
+      s.report.result = 'switched';
+      s.switchedHere = s.report.before !== target;
+      s.report.error = `${msg} (the host finished the switch)`;
+      this.line(s, `the host finished the switch to ${target}`);
+    } else if (v === 'unknown') {
+      s.report.result = 'unknown';
+      s.report.error = this.hurried
+        ? `${msg}; the host was still switching to ${target} and finishes on its own (within its --deadline)`
+        : `${msg}; the host's state is unknown (status did not answer within ${this.grace} s)`;
+    } else {
+      s.report.result = 'failed';
+      s.report.error = msg;
+    }
+  }
+
+  /** One host's switch: its words as planned, then the outcome. */
   private async switchHost(s: HostState, app: string, target: string, stdin: Buffer | undefined, dryRun: boolean): Promise<void> {
     const started = Date.now();
-    const words = [...withoutRunOptions(s.command), '--deadline', String(this.timeout)];
-    if (dryRun) words.push('--dry-run');
+    s.switching = true;
     try {
-      const r = await this.run(s, words, this.timeout, {
+      const r = await this.run(s, s.command, this.timeout, {
         stdin,
+        signal: this.following.signal,
         onEvent: (e) => {
           if (e.event === 'phase') this.line(s, e.phase + (e.message ? `: ${e.message}` : ''));
           else if (e.event === 'log' && e.level !== 'info') this.line(s, `${e.level}: ${e.message}`);
         },
       });
-      if (r.exitCode === 0 && r.result?.ok !== false) {
-        if (dryRun) {
-          s.report.result = 'ok';
-        } else {
-          s.report.result = 'switched';
-          s.report.after = r.result?.release ?? target;
-          s.switchedHere = s.report.after !== s.report.before;
-          if (!s.switchedHere) s.report.result = 'unchanged';
-        }
-        this.line(s, dryRun ? 'dry run ok' : `switched to ${s.report.after}`);
-      } else if (r.exitCode === 3) {
-        s.report.result = 'locked';
-        s.report.error = tail(r);
-        this.line(s, `locked: ${s.report.error}`);
-      } else {
-        s.report.result = 'failed';
-        s.report.error = `rollout exit ${r.exitCode}: ${tail(r)}`;
-        this.line(s, `failed: ${s.report.error}`);
-        // What rollout said last (health output, container logs), for the diagnosis.
-        for (const l of r.stderrTail.slice(-12)) this.line(s, `| ${l}`);
-      }
+      this.outcome(s, r, target, dryRun);
     } catch (e) {
       const msg = errorMessage(e);
       if (e instanceof TransportError && (e.kind === 'cut' || e.kind === 'timeout' || e.kind === 'aborted')) {
-        this.line(s, `${msg}; asking the host for its status on a new connection`);
-        const v = dryRun ? 'not switched' : await this.verify(s, app, target);
-        if (v === 'switched') {
-          s.report.result = 'switched';
-          s.switchedHere = s.report.before !== target;
-          s.report.error = `${msg} (the host finished the switch)`;
-          this.line(s, `the host finished the switch to ${target}`);
-        } else {
-          s.report.result = v === 'unknown' ? 'unknown' : 'failed';
-          s.report.error = v === 'unknown' ? `${msg}; the host's state is unknown (status did not answer within ${this.grace} s)` : msg;
-        }
+        await this.afterCut(s, msg, app, target, dryRun);
       } else {
         s.report.result = e instanceof TransportError ? 'unreachable' : 'failed';
         s.report.error = msg;
         this.line(s, `failed: ${msg}`);
       }
     } finally {
+      s.switching = false;
       s.report.seconds = (Date.now() - started) / 1000;
     }
   }
+
+  // ------------------------------------------------------------ step 6: settle
 
   /** Returns a switched host to its release before. */
   private async undo(s: HostState, app: string): Promise<void> {
@@ -356,12 +420,12 @@ export class FleetRun {
     }
     this.line(s, `rolling back to ${to}`);
     try {
-      const r = await this.run(s, ['rollout', 'rollback', app, '--to', to, '--deadline', String(this.timeout)], this.timeout, {
+      const r = await this.run(s, rollbackWords(app, to, { deadline: this.timeout }), this.timeout, {
         onEvent: (e) => {
           if (e.event === 'phase') this.line(s, e.phase);
         },
       });
-      if (r.exitCode === 0) {
+      if (r.exitCode === EXIT_CODES.ok) {
         s.report.result = 'rolled-back';
         s.report.after = to;
         this.line(s, `rolled back to ${to}`);
@@ -383,146 +447,128 @@ export class FleetRun {
     this.line(s, s.report.error!);
   }
 
+  /** The on-failure policy, and after an interrupt the way back: the hosts switched in this run return to their release before. */
+  private async settle(states: HostState[], t: SwitchTarget, failed: boolean): Promise<void> {
+    const cutShort = this.interrupted !== null && states.some((s) => !SETTLED.includes(s.report.result));
+    if (!(cutShort || (failed && t.onFailure === 'rollback'))) return;
+    // A host still switching when the run had to end cannot be rolled back now (it holds the app's lock).
+    const stillSwitching = (s: HostState) => this.hurried && s.report.result === 'unknown';
+    const toUndo = states.filter((s) => (s.switchedHere || s.report.result === 'unknown') && !stillSwitching(s));
+    if (!toUndo.length) return;
+    const why = cutShort ? `interrupted by ${this.interrupted}` : 'a host failed';
+    await this.log.group(`rolling back ${toUndo.length} switched host(s) (${why})`, () =>
+      pool(toUndo, Math.max(toUndo.length, 1), (s) => this.undo(s, t.application)),
+    );
+  }
+
   /**
-   * deploy (stdin = bundle) or rollback (no stdin) across the fleet.
-   * `checkTarget`: rollback --to, refuse unless every host keeps the release.
+   * deploy (stdin = bundle) or rollback (no stdin) across the fleet, running
+   * each host's planned words. `requireRelease`: refuse unless every host
+   * keeps the target (rollback).
    */
-  async switch(
-    verb: 'deploy' | 'rollback',
-    target: SwitchTarget,
-    opts: { stdin?: Buffer; dryRun?: boolean; requireRelease?: boolean } = {},
-  ): Promise<FleetReport> {
-    let t = target;
+  async switch(verb: 'deploy' | 'rollback', target: SwitchTarget, opts: { stdin?: Buffer; dryRun?: boolean; requireRelease?: boolean } = {}): Promise<FleetReport> {
+    let release = target.release || null;
     const dryRun = !!opts.dryRun;
+    const t = target;
     const states = t.hosts.map((h) => this.newState(h));
-    const report = (exitCode: number, summary: string): FleetReport => {
+    if (dryRun && states.some((s) => !s.command.includes('--dry-run'))) throw new Error('internal: a dry run whose words lack --dry-run');
+    const report = (exitCode: number, summary: string, reunite: Reunite | null = null): FleetReport => {
       for (const s of states) this.drop(s);
-      return {
-        verb,
-        application: t.application,
-        environment: t.environment,
-        release: t.release,
-        dryRun,
-        exitCode,
-        summary,
-        hosts: states.map((s) => s.report),
-      };
+      return { verb, application: t.application, environment: t.environment, release, dryRun, exitCode, summary, hosts: states.map((s) => s.report), reunite };
+    };
+    const refuse = (exitCode: number, summary: string, who: HostState[], result: HostResult, error?: (s: HostState) => string) => {
+      for (const s of who) {
+        s.report.result = result;
+        if (error) s.report.error = error(s);
+      }
+      return report(exitCode, summary);
     };
 
     // 1. Preflight on every host; any failure stops the run before a host changes.
-    const releases = await this.log.group('preflight', () =>
-      this.preflight(states, t.application, t.router, t.concurrency, !!opts.requireRelease),
-    );
+    await this.log.group('preflight', () => this.preflight(states, t.application, t.router, t.concurrency, !!opts.requireRelease));
     const bad = states.filter((s) => s.report.error);
-    if (bad.length) {
-      return report(ExitCode.Refused, `preflight failed on ${bad.length} of ${states.length} hosts; nothing was changed`);
+    if (bad.length) return report(ExitCode.Refused, `preflight failed on ${bad.length} of ${states.length} hosts; nothing was changed`);
+    const befores = states.map((s) => ({ name: s.spec.name, current: s.report.before, previous: s.previous }));
+    const split = reuniteTarget(befores);
+    if (split) this.log.warn(`the hosts run different releases (${whereEach(befores)}); to put every host on ${split}: ${reuniteCommand(t.environment, split)}`);
+
+    // 2. The target: rollback without --to goes to the previous release shared by every host.
+    if (verb === 'rollback' && !release) {
+      const d = this.defaultTarget(states, t);
+      if ('refusal' in d) return refuse(ExitCode.Refused, d.refusal, states, 'refused');
+      release = d.target;
     }
-    if (verb === 'rollback') {
-      if (!t.release) {
-        // The default target: the previous release, which must be the same on every host.
-        const prevs = new Set(states.map((s) => s.previous));
-        const currents = new Set(states.map((s) => s.report.before));
-        const [only] = prevs;
-        if (prevs.size !== 1 || !only || currents.size !== 1) {
-          for (const s of states) s.report.result = 'refused';
-          const where = states.map((s) => `${s.spec.name}: current ${s.report.before ?? 'none'}, previous ${s.previous ?? 'none'}`).join('; ');
-          return report(ExitCode.Refused, `the hosts do not share one previous release (${where}); name the target with --to RELEASE`);
-        }
-        t = { ...t, release: only };
-      }
-      for (const s of states) s.command = ['rollout', 'rollback', t.application, '--to', t.release];
-    }
+    const goal = release!;
+
+    // 3. Every host keeps the target (rollback).
     if (opts.requireRelease) {
-      const missing = states.filter((s) => !(releases.get(s) ?? []).includes(t.release));
-      for (const s of missing) {
-        s.report.result = 'refused';
-        s.report.error = `release ${t.release} is not kept on this host (kept: ${(releases.get(s) ?? []).join(', ') || 'none'})`;
-      }
+      const missing = states.filter((s) => !(s.kept ?? []).includes(goal));
       if (missing.length) {
-        return report(ExitCode.Refused, `release ${t.release} is missing on ${missing.map((s) => s.spec.name).join(', ')}; no host was switched`);
+        return refuse(ExitCode.Refused, `release ${goal} is missing on ${missing.map((s) => s.spec.name).join(', ')}; no host was switched`, missing, 'refused', (s) => `release ${goal} is not kept on this host (kept: ${(s.kept ?? []).join(', ') || 'none'})`);
       }
-    }
-    const locked = states.filter((s) => s.lockedBy);
-    if (locked.length && !dryRun) {
-      for (const s of locked) {
-        s.report.result = 'locked';
-        s.report.error = `locked by ${s.lockedBy}`;
-      }
-      return report(
-        ExitCode.Locked,
-        `${t.application} is locked by ${locked[0].lockedBy} on ${locked.map((s) => s.spec.name).join(', ')}; nothing was changed`,
-      );
     }
 
-    // 2. Batches in order; within a batch, bounded concurrency.
+    // 4. Nobody else is deploying.
+    const locked = states.filter((s) => s.lockedBy);
+    if (locked.length && !dryRun) {
+      return refuse(ExitCode.Locked, `${t.application} is locked by ${locked[0].lockedBy} on ${locked.map((s) => s.spec.name).join(', ')}; nothing was changed`, locked, 'locked', (s) => `locked by ${s.lockedBy}`);
+    }
+
+    // 5. Batches in order; within a batch, bounded concurrency.
+    const failed = await this.batches(states, t, verb, goal, opts.stdin, dryRun);
+
+    // 6. The on-failure policy, or the way back after an interrupt.
+    if (!dryRun) await this.settle(states, t, failed);
+
+    const before = split ? null : (befores[0]?.current ?? null);
+    const v = verdict({ hosts: states.map((s) => ({ name: s.spec.name, result: s.report.result, after: s.report.after })), release: goal, before, dryRun, interrupted: this.interrupted, environment: t.environment });
+    return report(v.exitCode, v.summary, v.reunite);
+  }
+
+  /** Runs the batches; returns whether a host failed. */
+  private async batches(states: HostState[], t: SwitchTarget, verb: 'deploy' | 'rollback', goal: string, stdin: Buffer | undefined, dryRun: boolean): Promise<boolean> {
     let failed = false;
     const keepGoing = () => !this.interrupted && (!failed || t.onFailure === 'continue');
-    const batches = [...new Set(states.map((s) => s.batch))].sort((a, b) => a - b);
-    for (const b of batches) {
+    const order = [...new Set(states.map((s) => s.batch))].sort((a, b) => a - b);
+    for (const b of order) {
       const batch = states.filter((s) => s.batch === b);
       if (!keepGoing()) break;
-      if (batches.length > 1) this.log.info(`batch ${b + 1} of ${batches.length}: ${batch.map((s) => s.spec.name).join(', ')}`);
+      if (order.length > 1) this.log.info(`batch ${b + 1} of ${order.length}: ${batch.map((s) => s.spec.name).join(', ')}`);
       await pool(
         batch,
         t.concurrency,
         async (s) => {
-          if (verb === 'rollback' && s.report.before === t.release) {
+          if (verb === 'rollback' && s.report.before === goal) {
             s.report.result = 'unchanged';
-            this.line(s, `already on ${t.release}`);
+            this.line(s, `already on ${goal}`);
             return;
           }
-          await this.switchHost(s, t.application, t.release, opts.stdin, dryRun);
-          if (!['switched', 'ok', 'unchanged'].includes(s.report.result)) failed = true;
+          await this.switchHost(s, t.application, goal, stdin, dryRun);
+          if (!SETTLED.includes(s.report.result)) failed = true;
         },
         keepGoing,
       );
     }
-
-    // 3. The on-failure policy.
-    if (failed && t.onFailure === 'rollback' && !dryRun) {
-      const toUndo = states.filter((s) => s.switchedHere || s.report.result === 'unknown');
-      if (toUndo.length) {
-        await this.log.group(`rolling back ${toUndo.length} switched host(s)`, () =>
-          pool(toUndo, Math.max(toUndo.length, 1), (s) => this.undo(s, t.application)),
-        );
-      }
-    }
-    return report(...this.verdict(states, t, dryRun));
+    return failed;
   }
 
-  private verdict(states: HostState[], t: SwitchTarget, dryRun: boolean): [number, string] {
-    const failedHosts = states.filter((s) => !['switched', 'ok', 'unchanged', 'rolled-back', 'not-started'].includes(s.report.result));
-    const notStarted = states.filter((s) => s.report.result === 'not-started');
-    if (!failedHosts.length && !notStarted.length) {
-      return [ExitCode.Ok, dryRun ? `dry run ok on ${states.length} hosts` : `${states.length} hosts on ${t.release}`];
-    }
-    const unknown = states.some((s) => s.report.result === 'unknown' || s.report.result === 'rollback-failed');
-    const versions = new Set(states.map((s) => s.report.after ?? '(none)'));
-    const why = failedHosts.map((s) => `${s.spec.name}: ${s.report.result}`).join(', ') || (this.interrupted ? 'interrupted' : '');
-    if (unknown || versions.size > 1) {
-      const where = [...versions].map((v) => `${v} on ${states.filter((s) => (s.report.after ?? '(none)') === v).map((s) => s.spec.name).join(', ')}`);
-      return [ExitCode.Split, `the fleet is NOT on one version (${where.join('; ')}${unknown ? '; some hosts unknown' : ''}) after: ${why}`];
-    }
-    const onlyLocks = failedHosts.length > 0 && failedHosts.every((s) => s.report.result === 'locked');
-    const [v] = versions;
-    return [onlyLocks ? ExitCode.Locked : ExitCode.Failed, `failed (${why}); every host is on ${v}`];
-  }
-
-  /** status | releases | remove on every host; one table. */
-  async query(verb: 'status' | 'releases' | 'remove', application: string, hosts: HostSpec[], concurrency: number): Promise<FleetReport> {
+  /** status | releases | remove | list on every host; one table. `environment` names the reunite command when hosts disagree. */
+  async query(verb: 'status' | 'releases' | 'remove' | 'list', application: string, hosts: HostSpec[], concurrency: number, environment: string | null = null): Promise<FleetReport> {
     const states = hosts.map((h) => this.newState({ host: h, batch: 0, command: [] }));
+    const words = verb === 'status' ? statusWords(application) : verb === 'releases' ? releasesWords(application) : verb === 'list' ? listWords(application) : removeWords(application);
     const details: Record<string, ResultEvent | null> = {};
     await pool(states, Math.max(concurrency, 10), async (s) => {
       const started = Date.now();
       try {
-        const r = await this.run(s, ['rollout', verb, application], Math.min(this.timeout, verb === 'remove' ? this.timeout : 60));
+        const r = await this.run(s, words, Math.min(this.timeout, verb === 'remove' ? this.timeout : 60), { signal: verb === 'remove' ? undefined : this.following.signal });
         details[s.spec.name] = r.result;
-        if (r.exitCode === 0 && r.result) {
+        if (r.exitCode === EXIT_CODES.ok && r.result) {
           s.report.result = 'ok';
           s.report.before = r.result.current ?? (verb === 'releases' ? (r.result.releases ?? []).find((x) => x.current)?.id ?? null : null);
+          s.previous = r.result.previous ?? null;
           s.report.after = verb === 'remove' ? null : s.report.before;
         } else {
-          s.report.result = r.exitCode === 3 ? 'locked' : 'failed';
+          s.report.result = r.exitCode === EXIT_CODES.locked ? 'locked' : 'failed';
           s.report.error = `rollout exit ${r.exitCode}: ${tail(r)}`;
         }
       } catch (e) {
@@ -535,24 +581,26 @@ export class FleetRun {
       }
     });
     const bad = states.filter((s) => s.report.result !== 'ok');
-    const versions = new Set(states.filter((s) => s.report.result === 'ok').map((s) => s.report.before ?? '(none)'));
+    const answered = states.filter((s) => s.report.result === 'ok').map((s) => ({ name: s.spec.name, current: s.report.before, previous: s.previous }));
+    const target = verb === 'status' || verb === 'releases' ? reuniteTarget(answered) : null;
+    const reunite = target ? { release: target, command: reuniteCommand(environment, target) } : null;
     const summary = bad.length
-      ? `${bad.length} of ${states.length} hosts did not answer ${verb}`
+      ? `${bad.length} of ${states.length} hosts did not answer ${verb}${bad.some((s) => s.report.result === 'unreachable') ? ` (unreachable: ${bad.filter((s) => s.report.result === 'unreachable').map((s) => s.spec.name).join(', ')})` : ''}`
       : verb === 'remove'
         ? `${application} removed from ${states.length} hosts`
-        : versions.size === 1
-          ? `${states.length} hosts on ${[...versions][0]}`
-          : `the hosts run different releases: ${[...versions].join(', ')}`;
-    return {
-      verb,
-      application,
-      environment: null,
-      release: null,
-      dryRun: false,
-      exitCode: bad.length ? ExitCode.Failed : ExitCode.Ok,
-      summary,
-      hosts: states.map((s) => s.report),
-      details,
-    };
+        : verb === 'list'
+          ? `${states.length} hosts listed`
+          : reunite
+            ? `the hosts run different releases (${whereEach(answered)}); to put every host on ${reunite.release}: ${reunite.command}`
+            : `${states.length} hosts on ${answered[0]?.current ?? '(none)'}`;
+    return { verb, application, environment, release: null, dryRun: false, exitCode: bad.length ? ExitCode.Failed : ExitCode.Ok, summary, hosts: states.map((s) => s.report), details, reunite };
   }
+}
+
+function reasonOf(signal: AbortSignal | undefined, fallback: string): string {
+  const r: unknown = signal?.reason;
+  if (typeof r === 'string') return r;
+  if (r instanceof Error && /^interrupted by (\S+)/.test(r.message)) return /^interrupted by (\S+)/.exec(r.message)![1];
+  if (r instanceof Error && r.name !== 'AbortError') return r.message;
+  return fallback;
 }

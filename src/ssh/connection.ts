@@ -10,12 +10,15 @@ import type { Logger } from '../core/logger';
 import type { HostSpec } from '../core/types';
 import {
   TransportError,
+  lineSplitter,
+  parseEventLine,
   type Connector,
   type HostConnection,
+  type ResultEvent,
+  type RolloutEvent,
   type RunOptions,
   type RunResult,
-} from '../fleet/connection';
-import { lineSplitter, parseEventLine, type ResultEvent, type RolloutEvent } from '../fleet/events';
+} from '../core/protocol';
 import {
   fingerprint,
   keyTypeOf,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../src/core/logger';
 import type { HostSpec } from '../../src/core/types';
-import { TransportError } from '../../src/fleet/connection';
+import { TransportError } from '../../src/core/protocol';
 import { SshConnector, type SshSettingsInput } from '../../src/ssh/connection';
 import { parseKnownHosts } from '../../src/ssh/known-hosts';
 import { fakeRolloutScript, keygen, startSshd, waitPort, type Sshd } from './fleet-sshd';
@@ -67,7 +67,7 @@ async function versionOver(s: SshSettingsInput, h: HostSpec = host): Promise<num
   try {
     const r = await c.run(['rollout', 'version']);
     expect(r.exitCode).toBe(0);
-    return r.result?.protocol;
+    return r.result?.protocol ?? undefined;
   } finally {
     c.close();
   }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../src/core/logger';
 import type { HostSpec } from '../../src/core/types';
-import { TransportError } from '../../src/fleet/connection';
+import { TransportError } from '../../src/core/protocol';
 import { SshConnector, parseJumpHost, type SshSettingsInput } from '../../src/ssh/connection';
 import { parseKnownHosts } from '../../src/ssh/known-hosts';
 import { fakeRolloutScript, keygen, startSshd, waitPort, type Sshd } from './fleet-sshd';

@@ -339,7 +339,7 @@ describe('fleet over real SSH, rollout and Docker', () => {
     r2 = release;
   });
 
-  it('SIGTERM mid-run: no new host starts, the running one finishes, the report says who runs what', async () => {
+  it('SIGTERM mid-run: no new host starts, the running one finishes and goes back; every host on the release before (exit 130)', async () => {
     writeCompose('v2');
     const release = newRelease();
     let sent = false;
@@ -349,11 +349,12 @@ describe('fleet over real SSH, rollout and Docker', () => {
         process.emit('SIGTERM', 'SIGTERM');
       }
     });
-    expect(r.lines).toContain('warning: interrupted: no new host starts; the hosts already switching finish on their own');
-    expect(r.report.hosts.map((h) => h.result)).toEqual(['switched', 'not-started', 'not-started', 'not-started', 'not-started']);
-    expect(r.code).toBe(7);
-    expect(r.report.summary).toMatch(new RegExp(`NOT on one version \\(${release} on h1; ${r2} on h2, h3, h4, h5\\)`));
+    expect(r.lines).toContain('warning: interrupted (SIGTERM): no new host starts; the hosts already switching finish, then the switched hosts go back');
+    expect(r.report.hosts.map((h) => h.result)).toEqual(['rolled-back', 'not-started', 'not-started', 'not-started', 'not-started']);
+    expect(r.code, r.lines.join('\n')).toBe(130);
+    expect(r.report.summary).toBe(`cancelled by SIGTERM: 1 switched host(s) went back; every host is on ${r2}`);
     expect(process.listenerCount('SIGTERM')).toBe(0);
+    expect(await statusOf()).toEqual(Object.fromEntries(world.hosts.map((h) => [h.name, r2])));
   });
 
   it('two runs at once: the second reports the lock and its holder', async () => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../src/core/logger';
 import type { OnFailure } from '../../src/core/types';
+import { deployWords, rollbackWords } from '../../src/core/commands';
 import { FleetRun, type SwitchTarget } from '../../src/fleet/executor';
 import { FakeFleet, FakeHost, type FakeHostBehaviour } from './fleet-fake';
 
@@ -14,7 +15,8 @@ function fleet(n: number, behaviours: Record<number, FakeHostBehaviour> = {}, cu
   return new FakeFleet(Array.from({ length: n }, (_, i) => new FakeHost(`web${i + 1}`, current, behaviours[i + 1] ?? {})));
 }
 
-function target(f: FakeFleet, over: Partial<SwitchTarget> & { batches?: number[][] } = {}, release = 'r2'): SwitchTarget {
+/** A deploy target with the planned words (--deadline 5, as the run's timeout). */
+function target(f: FakeFleet, over: Partial<SwitchTarget> & { batches?: number[][]; dryRun?: boolean } = {}, release = 'r2'): SwitchTarget {
   const hosts = [...f.hosts.values()];
   const batchOf = (i: number) => (over.batches ? over.batches.findIndex((b) => b.includes(i + 1)) : 0);
   return {
@@ -25,7 +27,7 @@ function target(f: FakeFleet, over: Partial<SwitchTarget> & { batches?: number[]
     onFailure: 'rollback',
     router: 'haproxy',
     ...over,
-    hosts: hosts.map((h, i) => ({ host: h.spec(), batch: batchOf(i), command: ['rollout', 'deploy', APP, '--release', release] })),
+    hosts: hosts.map((h, i) => ({ host: h.spec(), batch: batchOf(i), command: deployWords(APP, release, { deadline: 5, dryRun: over.dryRun }) })),
   };
 }
 
@@ -166,23 +168,84 @@ describe('deploy', () => {
     expect(r.summary).toMatch(/NOT on one version \(r2 on web1; r1 on web2, web3/);
   });
 
-  it('SIGINT: no new host starts, the running ones finish, the report says so', async () => {
+  it('SIGINT mid-switch: no new host starts, the running one finishes, then goes back; every host on r1 (exit 130)', async () => {
     const f = fleet(4, { 1: { deployMs: 50 } });
     const ac = new AbortController();
-    const p = run(f, new MemoryLogger(), { signal: ac.signal }).switch('deploy', target(f, { concurrency: 1 }), { stdin: Buffer.from('b') });
-    setTimeout(() => ac.abort(), 10);
+    const logger = new MemoryLogger();
+    const p = run(f, logger, { signal: ac.signal }).switch('deploy', target(f, { concurrency: 1 }), { stdin: Buffer.from('b') });
+    setTimeout(() => ac.abort(new Error('interrupted by SIGINT')), 10);
     const r = await p;
-    expect(r.hosts.map((h) => h.result)).toEqual(['switched', 'not-started', 'not-started', 'not-started']);
+    expect(r.hosts.map((h) => h.result)).toEqual(['rolled-back', 'not-started', 'not-started', 'not-started']);
+    expect(currents(f)).toEqual(['r1', 'r1', 'r1', 'r1']);
+    expect(r.exitCode).toBe(130);
+    expect(r.summary).toBe('cancelled by SIGINT: 1 switched host(s) went back; every host is on r1');
+    expect(logger.lines).toContain('warning: interrupted (SIGINT): no new host starts; the hosts already switching finish, then the switched hosts go back');
+  });
+
+  it('an interrupt brings the switched hosts back even with on-failure stop or continue', async () => {
+    for (const onFailure of ['stop', 'continue'] as const) {
+      const f = fleet(3, { 2: { deployMs: 50 } });
+      const ac = new AbortController();
+      const p = run(f, new MemoryLogger(), { signal: ac.signal }).switch('deploy', target(f, { concurrency: 1, onFailure }), { stdin: Buffer.from('b') });
+      setTimeout(() => ac.abort(new Error('interrupted by SIGTERM')), 20);
+      const r = await p;
+      expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
+      expect(r.exitCode).toBe(130);
+    }
+  });
+
+  it('an interrupt before any host started: nothing changes (exit 130)', async () => {
+    const f = fleet(3);
+    const ac = new AbortController();
+    ac.abort(new Error('interrupted by SIGINT'));
+    const r = await run(f, new MemoryLogger(), { signal: ac.signal }).switch('deploy', target(f), { stdin: Buffer.from('b') });
+    expect(r.hosts.map((h) => h.result)).toEqual(['not-started', 'not-started', 'not-started']);
+    expect([...f.hosts.values()].map(deploys)).toEqual([0, 0, 0]);
+    expect(r.exitCode).toBe(130);
+    expect(r.summary).toBe('cancelled by SIGINT: no host had switched; every host is on r1');
+  });
+
+  it('an interrupt after every host switched changes nothing: the deploy is done (exit 0)', async () => {
+    const f = fleet(2, { 2: { deployMs: 40 } });
+    const ac = new AbortController();
+    const p = run(f, new MemoryLogger(), { signal: ac.signal }).switch('deploy', target(f), { stdin: Buffer.from('b') });
+    setTimeout(() => ac.abort(new Error('interrupted by SIGINT')), 10);
+    const r = await p;
+    expect(r.exitCode).toBe(0);
+    expect(currents(f)).toEqual(['r2', 'r2']);
+  });
+
+  it('a second signal stops the waiting: the switched host goes back, the one still switching is named with the command that finishes the job', async () => {
+    // web1 switched quickly; web2 takes long and, like rollout, finishes detached when the client goes away.
+    const f = fleet(3, { 2: { deployMs: 400, detached: true } });
+    const first = new AbortController();
+    const second = new AbortController();
+    const p = run(f, new MemoryLogger(), { signal: first.signal, hurry: second.signal }).switch('deploy', target(f, { concurrency: 2 }), { stdin: Buffer.from('b') });
+    setTimeout(() => first.abort(new Error('interrupted by SIGINT')), 20);
+    setTimeout(() => second.abort(new Error('interrupted again by SIGTERM')), 60);
+    const r = await p;
+    expect(r.hosts.map((h) => h.result)).toEqual(['rolled-back', 'unknown', 'rolled-back']);
+    expect(r.hosts[1].error).toMatch(/still switching to r2 and finishes on its own/);
     expect(r.exitCode).toBe(7);
+    expect(r.reunite).toEqual({ release: 'r1', command: 'delivery rollback --env prod --to r1' });
+    expect(r.summary).toMatch(/; to put every host on r1: delivery rollback --env prod --to r1$/);
+    await f.hosts.get('web2')!.switching;
+    // The command the report names does reunite the fleet.
+    expect(currents(f)).toEqual(['r1', 'r2', 'r1']);
+    const t = target(f, {}, 'r1');
+    t.hosts = t.hosts.map((h) => ({ ...h, command: rollbackWords(APP, 'r1', { deadline: 5 }) }));
+    const back = await run(f).switch('rollback', t, { requireRelease: true });
+    expect(back.exitCode).toBe(0);
+    expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
   });
 
   it('--dry-run: every host checks the bundle, nothing switches', async () => {
     const f = fleet(3);
-    const r = await run(f).switch('deploy', target(f), { stdin: Buffer.from('b'), dryRun: true });
+    const r = await run(f).switch('deploy', target(f, { dryRun: true }), { stdin: Buffer.from('b'), dryRun: true });
     expect(r.exitCode).toBe(0);
     expect(r.hosts.map((h) => h.result)).toEqual(['ok', 'ok', 'ok']);
     expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
-    expect(f.hosts.get('web1')!.commands).toContain('rollout deploy g/a --release r2 --deadline 5 --dry-run');
+    expect(f.hosts.get('web1')!.commands).toContain('rollout deploy g/a --release r2 --dry-run --deadline 5');
   });
 
   it('live lines are prefixed by the host', async () => {
@@ -199,7 +262,7 @@ describe('rollback --to', () => {
     for (const h of f.hosts.values()) h.releases = ['r2', 'r1'];
     f.hosts.get('web2')!.releases = ['r2'];
     const t = target(f, {}, 'r1');
-    t.hosts = t.hosts.map((h) => ({ ...h, command: ['rollout', 'rollback', APP, '--to', 'r1'] }));
+    t.hosts = t.hosts.map((h) => ({ ...h, command: rollbackWords(APP, 'r1', { deadline: 5 }) }));
     const r = await run(f).switch('rollback', t, { requireRelease: true });
     expect(r.exitCode).toBe(2);
     expect(r.hosts[1].error).toMatch(/release r1 is not kept on this host \(kept: r2\)/);
@@ -209,7 +272,7 @@ describe('rollback --to', () => {
     const f = fleet(3, {}, 'r2');
     for (const h of f.hosts.values()) h.releases = ['r2', 'r1'];
     const t = target(f, {}, 'r1');
-    t.hosts = t.hosts.map((h) => ({ ...h, command: ['rollout', 'rollback', APP, '--to', 'r1'] }));
+    t.hosts = t.hosts.map((h) => ({ ...h, command: rollbackWords(APP, 'r1', { deadline: 5 }) }));
     const r = await run(f).switch('rollback', t, { requireRelease: true });
     expect(r.exitCode).toBe(0);
     expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
@@ -219,7 +282,7 @@ describe('rollback --to', () => {
 describe('rollback without --to', () => {
   const rb = (f: FakeFleet) => {
     const t = target(f, {}, '');
-    t.hosts = t.hosts.map((h) => ({ ...h, command: [] }));
+    t.hosts = t.hosts.map((h) => ({ ...h, command: rollbackWords(APP, null, { deadline: 5 }) }));
     return run(f).switch('rollback', t, { requireRelease: true });
   };
   it('goes to the previous release shared by every host', async () => {
@@ -229,7 +292,7 @@ describe('rollback without --to', () => {
     expect(r.exitCode).toBe(0);
     expect(r.release).toBe('r1');
     expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
-    expect(f.hosts.get('web2')!.commands).toContain('rollout rollback g/a --to r1 --deadline 5');
+    expect(f.hosts.get('web2')!.commands).toContain('rollout rollback g/a --deadline 5');
   });
   it('refuses when the hosts disagree on the previous release', async () => {
     const f = fleet(2, {}, 'r2');

@@ -5,8 +5,8 @@
  * to end in test/e2e/fleet-*.test.ts.
  */
 import type { HostSpec } from '../../src/core/types';
-import { TransportError, type Connector, type HostConnection, type RunOptions, type RunResult } from '../../src/fleet/connection';
-import type { ResultEvent, RolloutEvent } from '../../src/fleet/events';
+import { TransportError, type Connector, type HostConnection, type RunOptions, type RunResult } from '../../src/core/protocol';
+import type { ResultEvent, RolloutEvent } from '../../src/core/protocol';
 
 export interface FakeHostBehaviour {
   /** deploy exits with this code (5 = health check failed) and changes nothing. */
@@ -22,6 +22,12 @@ export interface FakeHostBehaviour {
   rollbackExit?: number;
   /** deploy takes this long (ms). */
   deployMs?: number;
+  /**
+   * Like rollout after the bundle arrived: a client that goes away does not
+   * stop the switch; it finishes in the background (holding the lock) and
+   * the host ends on the new release.
+   */
+  detached?: boolean;
 }
 
 export class FakeHost {
@@ -30,6 +36,8 @@ export class FakeHost {
   releases: string[];
   connections = 0;
   commands: string[] = [];
+  /** A detached switch still running (status shows its lock). */
+  switching: Promise<void> | null = null;
   constructor(
     readonly name: string,
     current: string | null,
@@ -77,18 +85,35 @@ class FakeConnection implements HostConnection {
     switch (verb) {
       case 'version':
         return done(0, result('version', true, 0, { protocol: h.behaviour.protocol ?? 1, router: h.behaviour.router ?? 'haproxy', host: h.name }));
-      case 'status':
-        return done(0, result('status', true, 0, { current: h.current, previous: h.previous, lock: h.behaviour.lock ?? null }));
+      case 'status': {
+        const lock = h.behaviour.lock ?? (h.switching ? { release: 'detached', pid: 1, since: now() } : null);
+        return done(0, result('status', true, 0, { current: h.current, previous: h.previous, lock }));
+      }
       case 'releases':
         return done(0, result('releases', true, 0, { releases: h.releases.map((id) => ({ id, current: id === h.current, created: now() })) }));
       case 'deploy': {
         const release = opt('--release')!;
         if (o.stdin) o.onUpload?.(o.stdin.length);
+        const switchNow = () => {
+          h.previous = h.current;
+          h.current = release;
+          if (!h.releases.includes(release)) h.releases.unshift(release);
+        };
         if (h.behaviour.deployMs) {
+          const ms = h.behaviour.deployMs;
           await new Promise<void>((resolve, reject) => {
-            const t = setTimeout(resolve, h.behaviour.deployMs);
+            const t = setTimeout(resolve, ms);
             o.signal?.addEventListener('abort', () => {
               clearTimeout(t);
+              if (h.behaviour.detached) {
+                h.switching = new Promise<void>((done) =>
+                  setTimeout(() => {
+                    switchNow();
+                    h.switching = null;
+                    done();
+                  }, ms),
+                );
+              }
               reject(o.signal!.reason);
             });
           });
@@ -100,9 +125,7 @@ class FakeConnection implements HostConnection {
         if (w.includes('--dry-run')) return done(0, result('deploy', true, 0, { release, dry_run: true }));
         if (h.behaviour.deployExit) return done(h.behaviour.deployExit, result('deploy', false, h.behaviour.deployExit, { release }));
         emit({ event: 'phase', time: now(), phase: 'healthy', app: 'g/a', release, message: '' });
-        h.previous = h.current;
-        h.current = release;
-        if (!h.releases.includes(release)) h.releases.unshift(release);
+        switchNow();
         if (h.behaviour.cut === 'mid-switch') {
           h.behaviour = { ...h.behaviour, cut: undefined };
           throw new TransportError('cut', `host ${h.name}: the SSH connection was cut (fake)`);

@@ -1,7 +1,7 @@
 /** Small pieces of the fleet: jump host syntax, event lines, the final table, run words. */
 import { describe, expect, it } from 'vitest';
-import { lineSplitter, parseEventLine, protocolProblem } from '../../src/fleet/events';
-import { withoutRunOptions, type FleetReport } from '../../src/fleet/executor';
+import { lineSplitter, parseEventLine, protocolProblem } from '../../src/core/protocol';
+import type { FleetReport } from '../../src/fleet/executor';
 import { formatReport } from '../../src/fleet/report';
 import { parseJumpHost } from '../../src/ssh/connection';
 
@@ -30,10 +30,6 @@ describe('events', () => {
     s.end();
     expect(lines).toEqual(['a', 'bc', 'd']);
   });
-});
-
-it('the plan words lose --deadline and --dry-run; the run adds its own', () => {
-  expect(withoutRunOptions(['rollout', 'deploy', 'g/a', '--release', 'r', '--dry-run', '--deadline', '600'])).toEqual(['rollout', 'deploy', 'g/a', '--release', 'r']);
 });
 
 it('the final table: host, result, before, after, seconds, error', () => {

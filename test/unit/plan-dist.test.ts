@@ -26,7 +26,7 @@ test('dist/cli/index.js plan --env qa --file examples/seed/Deliveryfile --json',
   expect(j.application).toBe('bit-docker/teapot');
   expect(j.release).toBe('20251126T141000Z-0123456');
   expect(j.hosts.map((h: { name: string }) => h.name)).toEqual(['bitservicesdockerqabsa01.mw.server.lan', 'bitservicesdockerqabsa02.mw.server.lan']);
-  expect(j.hosts[0].command).toBe('rollout deploy bit-docker/teapot --release 20251126T141000Z-0123456');
+  expect(j.hosts[0].command).toBe('rollout deploy bit-docker/teapot --release 20251126T141000Z-0123456 --deadline 600');
   expect(j.bundle.files).toEqual(['docker-compose-qa.yml']);
   expect(j.bundle.sha256).toMatch(/^[0-9a-f]{64}$/);
 });

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { loadPlan, previewUrl, loadDeliveryfile, traefikV1Errors } from '../../src/adapters/load-plan';
 import { main } from '../../src/cli/main';
 import { MemoryLogger } from '../../src/core/logger';
-import { batchesOf, deployCommand } from '../../src/core/plan';
+import { batchesOf, plan } from '../../src/core/plan';
 import { makeReleaseId } from '../../src/core/release';
 import type { HostSpec } from '../../src/core/types';
 
@@ -27,9 +27,12 @@ describe('batches', () => {
   test('canary of 2 with 2 hosts is one batch', () => expect(names(batchesOf(hosts(2), 'canary', 1, 2))).toEqual(['h1,h2']));
 });
 
-test('the exact words of a deploy', () => {
-  expect(deployCommand('bit-docker/teapot', '20261126T141000Z-abc1234')).toEqual(['rollout', 'deploy', 'bit-docker/teapot', '--release', '20261126T141000Z-abc1234']);
-  expect(deployCommand('a/b', 'r1', { dryRun: true, deadline: 600 })).toEqual(['rollout', 'deploy', 'a/b', '--release', 'r1', '--dry-run', '--deadline', '600']);
+test('the exact words of a deploy: every deploy sends --deadline (default 600), a dry run --dry-run', () => {
+  const bundle = { bytes: Buffer.alloc(0), sha256: '', manifest: {} as never };
+  const input = { application: 'a/b', environment: 'prod', release: 'r1', mode: 'parallel' as const, concurrency: 5, batch: 1, canary: 1, onFailure: 'rollback' as const, router: null, ssh: { user: 'deploy', jumpHost: null }, hosts: hosts(2), bundle };
+  expect(plan(input).steps[0].command).toEqual(['rollout', 'deploy', 'a/b', '--release', 'r1', '--deadline', '600']);
+  expect(plan({ ...input, dryRun: true, deadline: 30 }).steps[1].command).toEqual(['rollout', 'deploy', 'a/b', '--release', 'r1', '--dry-run', '--deadline', '30']);
+  expect(plan(input).preflight).toEqual([['rollout', 'version'], ['rollout', 'status', 'a/b']]);
 });
 
 test('release ids sort by time: YYYYMMDDTHHMMSSZ-<sha7>', () => {
@@ -44,7 +47,7 @@ describe('loadPlan', () => {
     expect(p.application).toBe('bit-docker/teapot');
     expect(p.release).toBe('20261126T141000Z-ddced76');
     expect(p.steps.map((s) => s.host.name)).toEqual(['bitservicesdockerqabsa01.mw.server.lan', 'bitservicesdockerqabsa02.mw.server.lan']);
-    expect(p.steps[0].command).toEqual(['rollout', 'deploy', 'bit-docker/teapot', '--release', '20261126T141000Z-ddced76']);
+    expect(p.steps[0].command).toEqual(['rollout', 'deploy', 'bit-docker/teapot', '--release', '20261126T141000Z-ddced76', '--deadline', '600']);
     expect(p.batches).toHaveLength(1);
     expect(p.ssh).toEqual({ user: 'deploy', jumpHost: null });
     expect(p.bundle.manifest.compose_files).toEqual(['docker-compose-qa.yml']);
@@ -161,8 +164,8 @@ describe('delivery plan (in process)', () => {
     expect(code).toBe(0);
     const j = JSON.parse(out.text());
     expect(j.hosts.map((h: { name: string; command: string; user: string; batch: number }) => [h.name, h.user, h.batch, h.command])).toEqual([
-      ['bitservicesdockerqabsa01.mw.server.lan', 'deploy', 0, 'rollout deploy bit-docker/teapot --release r1'],
-      ['bitservicesdockerqabsa02.mw.server.lan', 'deploy', 0, 'rollout deploy bit-docker/teapot --release r1'],
+      ['bitservicesdockerqabsa01.mw.server.lan', 'deploy', 0, 'rollout deploy bit-docker/teapot --release r1 --deadline 600'],
+      ['bitservicesdockerqabsa02.mw.server.lan', 'deploy', 0, 'rollout deploy bit-docker/teapot --release r1 --deadline 600'],
     ]);
     expect(j.bundle.files).toEqual(['docker-compose-qa.yml']);
     expect(j.bundle.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -173,7 +176,7 @@ describe('delivery plan (in process)', () => {
     const out = sink();
     const code = await main(['plan', '--env', 'prod', '--file', SEED, '--release', 'r2'], { stdout: out.stream, logger: new MemoryLogger(), env: {} });
     expect(code).toBe(0);
-    expect(out.text()).toMatch(/^0 +bitdockerbap02\.mw\.server\.lan +bitdockerbap02\.mw\.server\.lan:22 +deploy +rollout deploy bit-docker\/teapot --release r2$/m);
+    expect(out.text()).toMatch(/^0 +bitdockerbap02\.mw\.server\.lan +bitdockerbap02\.mw\.server\.lan:22 +deploy +rollout deploy bit-docker\/teapot --release r2 --deadline 600$/m);
     expect(out.text()).toMatch(/bundle: \d+ bytes, sha256 [0-9a-f]{64}/);
   });
 

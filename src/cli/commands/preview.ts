@@ -7,8 +7,6 @@ import { parseDuration, previewComment, commentMarker, stalePreviews, type Liste
 import type { HostSpec } from '../../core/types';
 import { FleetRun, type FleetReport } from '../../fleet/executor';
 
-import { pool } from '../../fleet/pool';
-import type { SshConnector } from '../../ssh/connection';
 import { readCliOptions, type OptionValues } from '../args';
 import { namingOf, type CliContext, type Command, type RunContext } from '../command';
 import { SSH_OPTIONS, connectorFrom, fleetRequest, interruptSignal, loadFleet, planOptionsOf, str, withUser } from '../fleet';
@@ -51,20 +49,14 @@ export interface PreviewContext {
   apiUrl?: string;
 }
 
-/** `rollout list GROUP` on every host: which apps of the group each one runs. */
-async function listApps(connector: SshConnector, hosts: HostSpec[], group: string, logger: Logger): Promise<ListedApp[]> {
+/** `rollout list GROUP` on every host, through the fleet (timeouts; a host that does not answer is named, not an internal error). */
+async function listApps(run: FleetRun, hosts: HostSpec[], group: string, logger: Logger, concurrency: number): Promise<ListedApp[]> {
+  const r = await run.query('list', group, hosts, concurrency);
+  for (const h of r.hosts) {
+    if (h.result !== 'ok') logger.warn(`cleanup: ${h.host} did not answer \`rollout list ${group}\` (${h.result}: ${h.error}); its stale previews stay until a later run`);
+  }
   const apps: ListedApp[] = [];
-  await pool(hosts, 10, async (h) => {
-    const conn = await connector.connect(h);
-    try {
-      const r = await conn.run(['rollout', 'list', group]);
-      if (r.exitCode !== 0 || !r.result) throw new Error(`rollout list ${group}: exit ${r.exitCode}: ${r.result?.error ?? r.stderrTail.slice(-1)[0] ?? ''}`);
-      const list = (r.result as { apps?: { app?: string; current?: string | null }[] }).apps ?? [];
-      for (const a of list) if (typeof a.app === 'string') apps.push({ app: a.app, current: a.current ?? null });
-    } finally {
-      conn.close();
-    }
-  });
+  for (const d of Object.values(r.details ?? {})) for (const a of d?.apps ?? []) if (typeof a.app === 'string') apps.push({ app: a.app, current: a.current ?? null });
   logger.debug(`listed ${apps.length} app(s) of ${group}`);
   return apps;
 }
@@ -112,7 +104,7 @@ export async function runPreview(ctx: RunContext, values: OptionValues, pc: Prev
       const plan = await loadPlan({ ...planOptionsOf(ctx, req), dryRun: undefined, gitSha: pc.pr?.sha ?? undefined, preview: { number } });
       url = previewUrl(df, number);
       const steps = plan.steps.map((s) => ({ ...s, host: withUser([s.host], req)[0] }));
-      report = await new FleetRun({ connector, logger, timeoutSeconds, signal: stop.signal }).switch(
+      report = await new FleetRun({ connector, logger, timeoutSeconds, signal: stop.signal, hurry: stop.hurry }).switch(
         'deploy',
         {
           application: plan.application,
@@ -136,7 +128,7 @@ export async function runPreview(ctx: RunContext, values: OptionValues, pc: Prev
         logger.warn('cleanup-older-than: skipped, it needs a GitHub token and repository to know which pull requests are still open');
       } else {
         await logger.group(`clean up previews of closed pull requests older than ${olderThan}`, async () => {
-          const apps = await listApps(connector, withUser(hosts, req), group, logger);
+          const apps = await listApps(new FleetRun({ connector, logger, timeoutSeconds }), withUser(hosts, req), group, logger, concurrency);
           const numbers = [...new Set(apps.map((a) => a.app))];
           const open = new Map<string, boolean>();
           for (const a of numbers) {

@@ -1,0 +1,58 @@
+/**
+ * The exact words of every remote verb (docs/protocol.md, "Commands"), as
+ * Kamal's `commands/` builders: pure functions returning arrays of words,
+ * never touching the network. The plan puts them in its steps; the fleet
+ * executor runs the words it is given; `delivery plan` and `--dry-run`
+ * print them. To add a verb: a builder here, its exact-word test in
+ * test/unit/commands.test.ts, and the host side in src/host/rollout.
+ */
+import type { Verb } from './events';
+
+/** Options every switching verb (deploy, rollback) takes. */
+export interface RunOptions {
+  /** Seconds the host may take before it rolls itself back (`--deadline`). */
+  deadline?: number;
+}
+
+/** `rollout <verb> …`: the words start with the program so the seed's form (without it) stays the host's business. */
+type Words = ['rollout', Verb, ...string[]];
+
+function deadlineWords(deadline: number | undefined): string[] {
+  return deadline === undefined ? [] : ['--deadline', String(Math.max(1, Math.ceil(deadline)))];
+}
+
+/** `rollout deploy G/A --release ID [--dry-run] [--deadline S]` (the bundle goes on stdin). */
+export function deployWords(application: string, release: string, opts: RunOptions & { dryRun?: boolean } = {}): Words {
+  return ['rollout', 'deploy', application, '--release', release, ...(opts.dryRun ? ['--dry-run'] : []), ...deadlineWords(opts.deadline)];
+}
+
+/** `rollout rollback G/A [--to ID] [--deadline S]`; without `to` the host's previous release. */
+export function rollbackWords(application: string, to: string | null, opts: RunOptions = {}): Words {
+  return ['rollout', 'rollback', application, ...(to ? ['--to', to] : []), ...deadlineWords(opts.deadline)];
+}
+
+export function statusWords(application: string): Words {
+  return ['rollout', 'status', application];
+}
+
+export function releasesWords(application: string): Words {
+  return ['rollout', 'releases', application];
+}
+
+/** `rollout list GROUP`: the apps of one group on the host. */
+export function listWords(group: string): Words {
+  return ['rollout', 'list', group];
+}
+
+export function removeWords(application: string): Words {
+  return ['rollout', 'remove', application];
+}
+
+export function versionWords(): Words {
+  return ['rollout', 'version'];
+}
+
+/** The words shown to a person (`delivery plan`, messages): one line. */
+export function commandLine(words: readonly string[]): string {
+  return words.join(' ');
+}
