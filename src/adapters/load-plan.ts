@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { buildBundle, type BundleFile } from '../core/bundle';
-import { checkCompose, parsePinnedImages, type ComposeFile } from '../core/compose';
+import { MAX_BUNDLE_BYTES, appPathProblem, buildBundle, type BundleFile } from '../core/bundle';
+import { checkCompose, extendsFilesNeeded, parsePinnedImages, type ComposeFile, type ComposeReference } from '../core/compose';
 import { environmentOf, parseDeliveryfile, type Deliveryfile } from '../core/deliveryfile';
-import { parseDotenv } from '../core/dotenv';
 import { ConfigurationError } from '../core/errors';
 import type { Logger } from '../core/logger';
-import { applicationProblem } from '../core/names';
 import { plan } from '../core/plan';
-import { makeReleaseId, releaseIdProblem, sourceDateEpoch } from '../core/release';
-import type { Manifest, OnFailure, Plan, Route } from '../core/types';
-import { YamlSource } from '../core/yaml-source';
+import { checkSecrets, createdTime, dockerConfigOf, manifestOf, parseSecrets, previewApplication, previewUrl, releaseOf, routeOf } from '../core/release-inputs';
+import type { OnFailure, Plan } from '../core/types';
+import { MAX_YAML_BYTES, YamlSource } from '../core/yaml-source';
 import { resolveHosts, type FetchOptions } from './cluster-source';
 import { detectGit } from './git';
 
@@ -22,7 +20,8 @@ import { detectGit } from './git';
  * the actions call. It reads the Deliveryfile, resolves the environment's
  * cluster (fetching https:// URLs, the only network access), reads and
  * checks the compose and env files, builds the bundle in memory and plans
- * the batches. Warnings are logged with `logger.warn` and also returned in
+ * the batches (the pure steps are in src/core/release-inputs.ts). Warnings
+ * are logged with `logger.warn` and also returned in
  * `plan.warnings`. Secret values (app secrets, registry password, cluster
  * token) are registered with `logger.secret` before anything is logged.
  *
@@ -74,13 +73,18 @@ export interface LoadPlanOptions {
   maxBundleBytes?: number;
 }
 
-/** Reads and validates a Deliveryfile. */
+/** Reads and validates a Deliveryfile (refused before reading when over MAX_YAML_BYTES). */
 export async function loadDeliveryfile(file: string): Promise<Deliveryfile> {
   let text: string;
   try {
-    if (!(await stat(file)).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    const st = await stat(file);
+    if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    if (st.size > MAX_YAML_BYTES) {
+      throw new ConfigurationError(`${file}: the Deliveryfile is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the limit of ${MAX_YAML_BYTES / 1024 / 1024} MiB; refused before reading`);
+    }
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof ConfigurationError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigurationError(
       code === 'ENOENT' ? `${file}: no such file; give the Deliveryfile with --file PATH (or DELIVERY_FILE)` : `${file}: cannot read the Deliveryfile (${code ?? err})`,
@@ -89,45 +93,145 @@ export async function loadDeliveryfile(file: string): Promise<Deliveryfile> {
   return parseDeliveryfile(text, file);
 }
 
-/** `group/app-pr-N` for a preview. */
-export function previewApplication(application: string, n: number): string {
-  if (!Number.isInteger(n) || n < 1) throw new ConfigurationError(`preview: the pull request number must be a positive whole number, got ${n}`);
-  const name = `${application}-pr-${n}`;
-  const problem = applicationProblem(name);
-  if (problem) throw new ConfigurationError(`preview application ${name}: ${problem}; shorten the app name`);
-  return name;
+export { previewApplication, previewUrl };
+
+/** Files shipped besides the listed ones: at most this many. */
+export const MAX_REFERENCED_FILES = 1000;
+
+/** `full` with every link followed, when it stays inside `root` (both real paths); else an error message. */
+async function inside(root: string, full: string, shown: string): Promise<string> {
+  const real = await realpath(full);
+  if (real !== root && !real.startsWith(root + path.sep)) {
+    throw new ConfigurationError(`${shown} resolves to ${real}, outside the Deliveryfile's folder ${root}; refused like "../" (copy the file into the folder)`);
+  }
+  return real;
 }
 
-/** The URL people open for preview N (the template's {number} filled), or null. */
-export function previewUrl(df: Deliveryfile, n: number): string | null {
-  const t = df.data.preview?.url;
-  return t ? t.split('{number}').join(String(n)) : null;
-}
-
-function routeOf(df: Deliveryfile, preview?: { number: number }): Route | null {
-  const r = df.data.route;
-  if (!preview) return r ? { service: r.service, port: r.port, path: r.path ?? null, host: r.host ?? null, strip_prefix: r.strip_prefix } : null;
-  const t = df.data.preview?.route;
-  if (!t) throw df.source.error(['preview'], 'missing: a preview needs "preview: {route: {path: /pr-{number}/}}" so it gets a route of its own');
-  if (!r) throw df.source.error([], 'missing key "route": a preview reuses its service and port');
-  const fill = (s: string | undefined) => (s === undefined ? null : s.split('{number}').join(String(preview.number)));
-  return { service: r.service, port: r.port, path: fill(t.path), host: fill(t.host), strip_prefix: r.strip_prefix };
-}
-
-async function readListed(df: Deliveryfile, baseDir: string, env: string, key: 'files' | 'env_files', list: string[]): Promise<BundleFile[]> {
+async function readListed(df: Deliveryfile, root: string, env: string, key: 'files' | 'env_files', list: string[], maxBytes: number): Promise<BundleFile[]> {
   const out: BundleFile[] = [];
   for (let i = 0; i < list.length; i++) {
     const rel = list[i];
     try {
-      const full = path.join(baseDir, rel);
-      if (!(await stat(full)).isFile()) throw Object.assign(new Error(), { code: 'EISDIR' });
-      out.push({ path: rel, content: await readFile(full) });
+      const real = await inside(root, path.join(root, rel), rel);
+      const st = await stat(real);
+      if (!st.isFile()) throw Object.assign(new Error(), { code: 'EISDIR' });
+      if (key === 'files' && st.size > MAX_YAML_BYTES) {
+        throw new ConfigurationError(`compose file ${rel} is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the limit of ${MAX_YAML_BYTES / 1024 / 1024} MiB; refused before reading`);
+      }
+      if (st.size > maxBytes) throw new ConfigurationError(`${rel} is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the bundle limit of ${(maxBytes / 1024 / 1024).toFixed(1)} MiB; refused before reading`);
+      out.push({ path: rel, content: await readFile(real) });
     } catch (err) {
+      if (err instanceof ConfigurationError) throw df.source.error(['environments', env, key, i], err.message);
       const code = (err as NodeJS.ErrnoException).code;
       throw df.source.error(['environments', env, key, i], code === 'ENOENT' ? `file not found: ${rel}` : `cannot read ${rel} (${code ?? err})`);
     }
   }
   return out;
+}
+
+/** The compose files and the files their `extends: {file:}` name, read until none is missing. */
+async function readCompose(root: string, composeFiles: BundleFile[], displayDir: string): Promise<{ compose: ComposeFile[]; extended: Map<string, YamlSource> }> {
+  const compose: ComposeFile[] = composeFiles.map((f) => ({
+    path: f.path,
+    source: new YamlSource(path.join(displayDir, f.path), f.content.toString('utf8'), { what: 'the compose file', composeTags: true }),
+  }));
+  const projectDir = path.posix.dirname(composeFiles[0]?.path ?? '.');
+  const extended = new Map<string, YamlSource>();
+  for (let round = 0; round < 50; round++) {
+    const missing = extendsFilesNeeded(compose, extended);
+    if (missing.size === 0) return { compose, extended };
+    for (const [p, where] of missing) {
+      const local = path.posix.normalize(path.posix.join(projectDir, p));
+      if (local.startsWith('../')) throw new ConfigurationError(`${where}: ${p} is outside the Deliveryfile's folder; the bundle ships only files inside it`);
+      try {
+        const real = await inside(root, path.join(root, local), `${where}: ${p}`);
+        const st = await stat(real);
+        if (!st.isFile()) throw Object.assign(new Error(), { code: 'EISDIR' });
+        if (st.size > MAX_YAML_BYTES) throw new ConfigurationError(`${where}: ${p} is over the limit of ${MAX_YAML_BYTES / 1024 / 1024} MiB; refused before reading`);
+        extended.set(p, new YamlSource(path.join(displayDir, local), await readFile(real, 'utf8'), { what: 'the compose file', composeTags: true }));
+      } catch (err) {
+        if (err instanceof ConfigurationError) throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new ConfigurationError(`${where}: ${code === 'ENOENT' ? `file not found: ${local}` : `cannot read ${local} (${code ?? err})`}`);
+      }
+    }
+  }
+  throw new ConfigurationError('extends: more than 50 rounds of files naming files; refused');
+}
+
+/**
+ * The files the compose files reference, read from the Deliveryfile's
+ * folder: regular files (links followed when they stay inside), folders
+ * walked; bounded in count and size. A writable folder mount is refused:
+ * each release has a folder of its own, so its data would start empty on
+ * every deploy.
+ */
+async function readReferences(root: string, refs: readonly ComposeReference[], listed: readonly BundleFile[], maxBytes: number): Promise<{ files: BundleFile[]; shipped: string[] }> {
+  const files: BundleFile[] = [];
+  const shipped: string[] = [];
+  const taken = new Map(listed.map((f) => [f.path, f.path]));
+  let bytes = listed.reduce((n, f) => n + f.content.length, 0);
+  const add = async (bundlePath: string, local: string, real: string, size: number, where: string) => {
+    const problem = appPathProblem(bundlePath);
+    if (problem) throw new ConfigurationError(`${where}: cannot ship ${local}: its path ${problem}`);
+    const prev = taken.get(bundlePath);
+    if (prev !== undefined) {
+      if (prev === local) return;
+      throw new ConfigurationError(`${where}: ${local} would land at app/${bundlePath}, where ${prev} already is`);
+    }
+    if (files.length >= MAX_REFERENCED_FILES) throw new ConfigurationError(`${where}: more than ${MAX_REFERENCED_FILES} files to ship besides the compose files; bake them into the image`);
+    bytes += size;
+    if (bytes > maxBytes) throw new ConfigurationError(`${where}: the files to ship add up to more than ${(maxBytes / 1024 / 1024).toFixed(1)} MiB (the bundle limit); bake big files into the image`);
+    taken.set(bundlePath, local);
+    files.push({ path: bundlePath, content: await readFile(real) });
+  };
+  for (const ref of refs) {
+    const full = path.join(root, ref.local);
+    let real: string;
+    try {
+      real = await inside(root, full, `${ref.where}: ${ref.local}`);
+    } catch (err) {
+      if (err instanceof ConfigurationError) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigurationError(`${ref.where}: cannot read ${ref.local} (${(err as NodeJS.ErrnoException).code ?? err})`);
+      if (ref.kind === 'dotenv' || (ref.kind === 'env_file' && ref.optional)) continue;
+      if (ref.kind === 'bind') {
+        throw new ConfigurationError(
+          `${ref.where}: ./${ref.local} does not exist; on the host compose would create an empty folder inside the release, new on every deploy; for data use a named volume (or a host data folder), for files to mount create them next to the compose file`,
+        );
+      }
+      throw new ConfigurationError(`${ref.where}: file not found: ${ref.local}`);
+    }
+    const st = await stat(real);
+    if (st.isFile()) {
+      await add(ref.path, ref.local, real, st.size, ref.where);
+      shipped.push(ref.path);
+      continue;
+    }
+    if (!st.isDirectory() || ref.kind !== 'bind') throw new ConfigurationError(`${ref.where}: ${ref.local} is not a regular file`);
+    if (!ref.readOnly) {
+      throw new ConfigurationError(
+        `${ref.where}: ./${ref.local} is a writable folder mount; it is shipped inside the release, and each release has a folder of its own, so what the app writes there is gone on the next deploy; for data use a named volume (or a host data folder), for files the app only reads add ":ro"`,
+      );
+    }
+    let count = 0;
+    const walk = async (dirReal: string, bundleDir: string, localDir: string, depth: number) => {
+      if (depth > 20) throw new ConfigurationError(`${ref.where}: ./${localDir} is nested more than 20 folders deep; refused`);
+      const entries = (await readdir(dirReal, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+      for (const e of entries) {
+        const l = `${localDir}/${e.name}`;
+        const r = await inside(root, path.join(dirReal, e.name), `${ref.where}: ${l}`);
+        const est = await stat(r);
+        if (est.isDirectory()) await walk(r, `${bundleDir}/${e.name}`, l, depth + 1);
+        else if (est.isFile()) {
+          await add(`${bundleDir}/${e.name}`, l, r, est.size, ref.where);
+          count++;
+        } else throw new ConfigurationError(`${ref.where}: ${l} is not a regular file or folder; refused`);
+      }
+    };
+    await walk(real, ref.path, ref.local, 0);
+    shipped.push(`${ref.path}/ (${count} file${count === 1 ? '' : 's'})`);
+  }
+  return { files, shipped };
 }
 
 /**
@@ -171,90 +275,66 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
   const df = await loadDeliveryfile(o.file);
   const env = environmentOf(df, o.env);
   const baseDir = path.dirname(path.resolve(o.file));
+  const root = await realpath(baseDir);
   const application = o.preview ? previewApplication(df.data.application, o.preview.number) : df.data.application;
   const route = routeOf(df, o.preview);
+  const maxBytes = o.maxBundleBytes ?? MAX_BUNDLE_BYTES;
 
   // Secrets: only the names the environment lists.
-  let secretValues: Record<string, string> = {};
-  if (typeof o.secrets === 'string') secretValues = parseDotenv(o.secrets, 'secrets');
-  else if (o.secrets) secretValues = Object.assign(Object.create(null), o.secrets);
+  const secretValues = parseSecrets(o.secrets);
   for (const v of Object.values(secretValues)) logger.secret(v);
-  env.secrets.forEach((name, i) => {
-    if (!Object.hasOwn(secretValues, name)) {
-      throw df.source.error(['environments', o.env, 'secrets', i], `no value for secret ${name}: give it as ${name}=… in the secrets input (--secrets-file PATH or DELIVERY_SECRETS)`);
-    }
-  });
+  checkSecrets(df, o.env, env, secretValues);
 
-  // Compose and env files.
-  const composeFiles = await readListed(df, baseDir, o.env, 'files', env.files);
-  const envFiles = await readListed(df, baseDir, o.env, 'env_files', env.env_files);
-  const compose: ComposeFile[] = composeFiles.map((f) => ({ path: f.path, source: new YamlSource(path.join(path.dirname(o.file), f.path), f.content.toString('utf8')) }));
+  // Compose and env files, the files extends: names, then what they reference.
+  const composeFiles = await readListed(df, root, o.env, 'files', env.files, maxBytes);
+  const envFiles = await readListed(df, root, o.env, 'env_files', env.env_files, maxBytes);
+  const { compose, extended } = await readCompose(root, composeFiles, path.dirname(o.file));
   const check = checkCompose(compose, {
     route,
     router: df.router,
     repositories: df.data.images,
     pinned: parsePinnedImages(o.images),
     deliveryfile: df.source,
-    shipped: [...env.files, ...env.env_files],
+    extended,
   });
+  const referenced = await readReferences(root, check.references, [...composeFiles, ...envFiles], maxBytes);
 
   // Registry credentials for the hosts.
-  let dockerConfig: string | null = null;
-  if (o.registryUsername || o.registryPassword) {
-    if (!o.registryUsername || !o.registryPassword) throw new ConfigurationError('registry credentials: give both registry-username and registry-password');
-    if (!df.data.registry) throw df.source.error([], 'missing key "registry": registry credentials were given, so the Deliveryfile must name the registry host they are for');
-    const auth = Buffer.from(`${o.registryUsername}:${o.registryPassword}`).toString('base64');
-    logger.secret(auth);
-    dockerConfig = JSON.stringify({ auths: { [df.data.registry]: { auth } } }, null, 2) + '\n';
-  }
+  const docker = dockerConfigOf(df, o.registryUsername, o.registryPassword);
+  if (docker) logger.secret(docker.auth);
 
   // Time, git, release.
-  let created: Date;
-  try {
-    created = sourceDateEpoch(penv) ?? o.now ?? new Date();
-  } catch (err) {
-    throw new ConfigurationError((err as Error).message);
-  }
+  const created = createdTime(penv, o.now ?? new Date());
   const git = o.gitSha === undefined ? detectGit(baseDir, penv) : { sha: o.gitSha, ref: o.gitRef ?? null };
   if (o.gitRef !== undefined) git.ref = o.gitRef;
-  let release = o.release;
-  if (release !== undefined) {
-    const problem = releaseIdProblem(release);
-    if (problem) throw new ConfigurationError(`--release: ${problem}`);
-  } else {
-    release = makeReleaseId(created, git.sha, randomBytes(4).toString('hex'));
-  }
+  const release = releaseOf(o.release, created, git.sha, randomBytes(4).toString('hex'));
 
-  const manifest: Manifest = {
-    schema: 1,
+  const manifest = manifestOf({
+    df,
+    env,
+    envName: o.env,
     application,
-    environment: o.env,
     release,
-    created: created.toISOString(),
+    created,
     git: { sha: git.sha ?? null, ref: git.ref ?? null },
-    compose_files: env.files,
-    env_files: env.env_files,
     services: check.services,
     images: check.images,
     route,
-    health: { timeout: df.data.health.timeout ?? null, stable: df.data.health.stable ?? null, path: df.data.health.path ?? null },
-    keep: df.data.keep ?? null,
-    router: df.router,
-    secrets: env.secrets,
-    registry: df.data.registry ?? null,
-    ...(df.data.rollback_window !== undefined ? { rollback_window: df.data.rollback_window } : {}),
-  };
+    files: referenced.files.map((f) => f.path),
+  });
   const bundle = buildBundle({
     manifest,
-    files: [...composeFiles, ...envFiles],
+    files: [...composeFiles, ...envFiles, ...referenced.files],
     secrets: secretValues,
-    dockerConfig,
+    dockerConfig: docker?.json ?? null,
     loggingSet: check.loggingSet,
     healthcheckSet: check.healthcheckSet,
     time: created,
-    maxBytes: o.maxBundleBytes,
+    maxBytes,
   });
 
+  for (const n of check.notes) logger.info(`note: ${n}`);
+  if (referenced.shipped.length) logger.info(`shipping what the compose files reference (under app/): ${referenced.shipped.join(', ')}`);
   const hosts = await resolveHosts(df, o.env, { ...fetchOptionsFromEnv(penv), ...o.fetch, token: o.clusterToken, logger, baseDir });
   for (const w of check.warnings) logger.warn(w);
   const result = plan({

@@ -12,10 +12,10 @@ const opts = (o: Partial<ComposeCheckOptions> = {}): ComposeCheckOptions => ({
   route: null,
   router: null,
   repositories: {},
-  pinned: { byService: {}, byRepository: {} },
+  pinned: { byService: new Map(), byRepository: new Map() },
   ...o,
 });
-const file = (text: string, name = 'docker-compose.yml') => ({ path: name, source: new YamlSource(name, text) });
+const file = (text: string, name = 'docker-compose.yml') => ({ path: name, source: new YamlSource(name, text, { composeTags: true }) });
 
 describe('compose checks', () => {
   test('the seed compose file plans with warnings: a tag, and Traefik v1 labels with their v3 equivalent', () => {
@@ -40,19 +40,20 @@ describe('compose checks', () => {
   });
 
   test.each([
-    ['build', 'services:\n  web:\n    build: .\n', /^docker-compose\.yml:3:5 services\.web\.build: hosts never build/],
+    ['build without an image', 'services:\n  web:\n    build: .\n', /^docker-compose\.yml:3:5 services\.web: no image: it only has "build:", and hosts never build/],
     ['container_name', 'services:\n  db:\n    image: db:1\n    container_name: db\n', /^docker-compose\.yml:4:5 services\.db\.container_name: both colors run side by side/],
     ['ports on the routed service', 'services:\n  web:\n    image: w:1\n    ports: ["80:8080"]\n', /^docker-compose\.yml:4:5 services\.web\.ports: the routed service must not publish ports/],
-    ['no image', 'services:\n  web:\n    environment: {A: 1}\n', /^docker-compose\.yml:3:5 services\.web: no image/],
+    ['no image', 'services:\n  web:\n    environment: {A: 1}\n', /^docker-compose\.yml:3:5 services\.web: no image: give "image:" \(the image the hosts pull\)$/],
     ['no services', 'version: "3"\n', /no services/],
     ['a bad service name', 'services:\n  "w b":\n    image: x\n', /^docker-compose\.yml:2:3 services\["w b"\]: invalid service name/],
   ])('%s is an error', (_n, text, expected) => {
     expect(() => checkCompose([file(text)], opts({ route }))).toThrow(expected);
   });
 
-  test('ports on another service is a warning', () => {
-    const c = checkCompose([file('services:\n  web:\n    image: w:1\n  admin:\n    image: a:1\n    ports: ["9000:9000"]\n')], opts({ route }));
-    expect(c.warnings.some((w) => /^docker-compose\.yml:6:5 services\.admin\.ports: published host ports collide/.test(w))).toBe(true);
+  test('a fixed host port on another service is refused, with the fix', () => {
+    expect(() => checkCompose([file('services:\n  web:\n    image: w:1\n  admin:\n    image: a:1\n    ports: ["9000:9000"]\n')], opts({ route }))).toThrow(
+      /^docker-compose\.yml:6:5 services\.admin\.ports: fixed host port 9000 \("9000:9000"\): during a deploy both colors run side by side.*publish the container port alone.*"ports: !reset \[\]"/,
+    );
   });
 
   test('the route must name a service of the compose files', () => {
@@ -120,18 +121,17 @@ describe('image pinning', () => {
 
 test('YAML merge keys (<<: *anchor) are followed, as compose does', () => {
   const f = file('x-base: &base\n  build: .\n  init: true\nservices:\n  web:\n    <<: *base\n    image: w:1\n');
-  expect(() => checkCompose([f], opts())).toThrow(/services\.web\.build: hosts never build/);
+  expect(checkCompose([f], opts()).notes).toEqual([expect.stringMatching(/^build: ignored for web: hosts never build/)]);
   const g = file('x-log: &log\n  logging: {driver: none}\nservices:\n  web:\n    <<: *log\n    image: w:1\n');
   expect(checkCompose([g], opts()).loggingSet).toEqual(['web']);
 });
 
-test('include:, extends from another file and unshipped env files', () => {
+test('include: is refused; env_file is a reference, relative to the project folder', () => {
   expect(() => checkCompose([file('include: [other.yml]\nservices:\n  web:\n    image: w:1\n')], opts())).toThrow(/^docker-compose\.yml:1:1 include: the bundle ships only the files the Deliveryfile lists/);
-  expect(() => checkCompose([file('services:\n  web:\n    image: w:1\n    extends:\n      file: base.yml\n      service: web\n')], opts())).toThrow(
-    /^docker-compose\.yml:5:7 services\.web\.extends\.file: the bundle ships only/,
-  );
-  const c = checkCompose([file('services:\n  web:\n    image: w@sha256:' + D + '\n    env_file: [env/a.env, ./env/b.env]\n', 'deploy/docker-compose.yml')], opts({ shipped: ['deploy/docker-compose.yml', 'deploy/env/a.env'] }));
-  expect(c.warnings).toEqual([
-    'deploy/docker-compose.yml:4:27 services.web.env_file[1]: ./env/b.env is not shipped in the bundle; list it under the environment\'s "env_files:" (rollout gives every service those)',
+  const c = checkCompose([file('services:\n  web:\n    image: w@sha256:' + D + '\n    env_file: [env/a.env, ./env/b.env]\n', 'deploy/docker-compose.yml')], opts());
+  expect(c.references.map((r) => [r.path, r.local, r.kind])).toEqual([
+    ['env/a.env', 'deploy/env/a.env', 'env_file'],
+    ['env/b.env', 'deploy/env/b.env', 'env_file'],
+    ['.env', 'deploy/.env', 'dotenv'],
   ]);
 });
