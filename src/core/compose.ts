@@ -394,7 +394,7 @@ class Model {
     const at = ['services', name];
     if (raw === null || raw === undefined) return { data: newObj(), keys: new Map() };
     if (!isObj(raw)) throw file.src.error(at, 'expected a map (image:, environment:, …)');
-    const own = rebase(raw, file.dir) as Obj;
+    const own = Object.assign(newObj(), rebase(raw, file.dir) as Obj); // a copy: the parsed file stays as it was
     const keys = new Map<string, Origin>(Object.keys(own).map((k) => [k, { src: file.src, at }]));
     const ext = own.extends;
     if (ext === undefined) return { data: own, keys };
