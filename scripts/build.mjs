@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -71,6 +71,20 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
     await writeFile(target, asset.source, { mode: asset.permissions ?? 0o644 });
   }
 }
+// The Jenkins library ships the same CLI bundle and the host files setup
+// uploads, as library resources (libraryResource 'delivery/cli/index.js').
+export const HOST_FILES = ['rollout', 'install.sh', 'traefik/docker-compose.yml', 'traefik/teapot/Dockerfile', 'traefik/teapot/teapot.sh'];
+if (outIdx < 0) {
+  const res = path.join(root, 'jenkins/resources/delivery');
+  await rm(res, { recursive: true, force: true });
+  await mkdir(path.join(res, 'cli'), { recursive: true });
+  await copyFile(path.join(outRoot, 'cli/index.js'), path.join(res, 'cli/index.js'));
+  for (const f of HOST_FILES) {
+    await mkdir(path.dirname(path.join(res, 'host', f)), { recursive: true });
+    await copyFile(path.join(root, 'src/host', f), path.join(res, 'host', f));
+  }
+}
+
 // Drop bundles whose entry no longer exists.
 if (outIdx < 0) {
   for (const d of await readdir(outRoot)) {

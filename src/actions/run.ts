@@ -6,6 +6,7 @@
  * or cluster file error is annotated on its file, line and column, so it shows
  * on that line in a pull request; a bug shows its stack.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import type { RunContext } from '../cli/command';
@@ -25,14 +26,35 @@ export function workspacePath(file: string, workspace: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
-/** The failure of an action: one ::error (on the file's line when the error has one), and the exit code. */
+/**
+ * The file position of one line of a ConfigurationError: the error's own
+ * `location` for its first line, else the documented `FILE:LINE:COL ` prefix
+ * every file error starts with (a Deliveryfile error lists one problem a
+ * line), when FILE exists in the workspace.
+ */
+export function lineLocation(line: string, workspace: string, first?: { file: string; line: number; col: number }): { file: string; line: number; col: number } | null {
+  if (first) return first;
+  const m = /^(.+?):([0-9]+):([0-9]+)(?::| )/.exec(line);
+  if (!m || !existsSync(path.resolve(workspace, m[1]))) return null;
+  return { file: m[1], line: Number(m[2]), col: Number(m[3]) };
+}
+
+/** The failure of an action: one ::error per problem (on its file's line when it has one), and the exit code. */
 export function failAction(err: unknown, logger: ActionsLogger, env: NodeJS.ProcessEnv = process.env): number {
   const ws = workspaceOf(env);
   // Paths in messages as the user wrote them: relative to the checkout.
   const text = (m: string) => logger.mask(m.split(ws + path.sep).join(''));
-  if (err instanceof ConfigurationError && err.location) {
-    const { file, line, col } = err.location;
-    core.error(text(err.message), { file: workspacePath(file, ws), startLine: line, startColumn: col, title: 'delivery' });
+  if (err instanceof ConfigurationError) {
+    const lines = err.message.split('\n').filter((l) => l.trim());
+    const locs = lines.map((l, i) => lineLocation(l, ws, i === 0 ? err.location : undefined));
+    if (lines.length === 1 && !locs[0]) core.setFailed(text(err.message));
+    else {
+      lines.forEach((l, i) => {
+        const loc = locs[i];
+        if (loc) core.error(text(l), { title: 'delivery', file: workspacePath(loc.file, ws), startLine: loc.line, startColumn: loc.col });
+        else core.error(text(l));
+      });
+    }
     process.exitCode = err.exitCode;
     return err.exitCode;
   }

@@ -184,7 +184,7 @@ export async function loadFleet(ctx: RunContext, req: FleetRequest, df?: Deliver
 /** The kinds of private key ssh2 reads, and how to check one locally; said on every key error. */
 export const KEY_HELP =
   'accepted: an OpenSSH private key (-----BEGIN OPENSSH PRIVATE KEY-----, ssh-keygen\'s default) or a PEM key (-----BEGIN RSA PRIVATE KEY----- / EC / DSA, ssh-keygen -m PEM); ' +
-  'not a public key, not PKCS#8 (-----BEGIN PRIVATE KEY-----: convert it with ssh-keygen -p -m PEM -f FILE), not PuTTY .ppk. ' +
+  'not a public key, not PKCS#8 (-----BEGIN PRIVATE KEY-----: `ssh-keygen -p -f FILE` rewrites an RSA or EC one in the OpenSSH format), not PuTTY .ppk. ' +
   'Check it locally with `ssh-keygen -y -f FILE`: it prints the public key (and asks for the passphrase when the key has one)';
 
 /** Checks the key now, so a bad key is one clear error, in the caller's words, before any host is contacted. */

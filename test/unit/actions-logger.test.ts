@@ -5,6 +5,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { reportFleet } from '../../src/actions/report';
 import type { FleetReport } from '../../src/fleet/executor';
 import { ActionsLogger } from '../../src/actions/logger';
+import { failAction } from '../../src/actions/run';
+import { ConfigurationError } from '../../src/core/errors';
 import { parseOutputFile } from '../e2e/actions-runner';
 
 // One folder for the file: @actions/core's summary keeps the path of its first write.
@@ -103,5 +105,38 @@ describe('reportFleet', () => {
     expect(summary).not.toContain('reason');
     expect(summary).not.toContain('delivery rollback');
     expect(out.join('')).not.toContain('::error');
+  });
+});
+
+describe('failAction: errors where users look', () => {
+  it('a file error is an ::error on its file, line and column (workspace-relative), one per problem', () => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'ws-'));
+    try {
+      writeFileSync(path.join(ws, 'Deliveryfile'), 'x');
+      const l = new ActionsLogger();
+      const err = new ConfigurationError(
+        `${ws}/Deliveryfile:5:5 environments.prod: missing key "files"\n${ws}/Deliveryfile:6:5 environments.prod.filez: unknown key`,
+        { file: `${ws}/Deliveryfile`, line: 5, col: 5 },
+      );
+      expect(failAction(err, l, { GITHUB_WORKSPACE: ws })).toBe(2);
+      const text = out.join('');
+      expect(text).toContain('::error title=delivery,file=Deliveryfile,line=5,col=5::Deliveryfile:5:5 environments.prod: missing key "files"\n');
+      expect(text).toContain('::error title=delivery,file=Deliveryfile,line=6,col=5::Deliveryfile:6:5 environments.prod.filez: unknown key\n');
+      expect(text).not.toContain(ws);
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
+      process.exitCode = 0;
+    }
+  });
+
+  it('an error without a file position is one plain ::error; a "host:22:" prefix is not taken for a file', () => {
+    const l = new ActionsLogger();
+    failAction(new ConfigurationError('input "environment" is required: the environment'), l, { GITHUB_WORKSPACE: '/nonexistent' });
+    failAction(new ConfigurationError('10.0.0.1:22:1 refused\nsecond line'), l, { GITHUB_WORKSPACE: '/nonexistent' });
+    const text = out.join('');
+    expect(text).toContain('::error::input "environment" is required: the environment\n');
+    expect(text).toContain('::error::10.0.0.1:22:1 refused\n');
+    expect(text).not.toContain('file=');
+    process.exitCode = 0;
   });
 });
