@@ -18,9 +18,15 @@ def call(Map args = [:]) {
                               passwordVariable: 'DELIVERY_REGISTRY_PASSWORD')
   }
   def ref = ''
-  withEnv(vars) {
+  withEnv(vars + deliveryCli.environment()) {
     withCredentials(creds) {
-      ref = sh(returnStdout: true, script: '${DELIVERY_CLI:-delivery} build-push').trim()
+      ref = sh(returnStdout: true, script: '''#!/bin/sh
+if [ -n "${DELIVERY_CLI:-}" ]; then
+  # shellcheck disable=SC2086 # DELIVERY_CLI is a command line, e.g. "npx delivery"
+  exec $DELIVERY_CLI build-push
+fi
+exec node "$DELIVERY_CLI_JS" build-push
+''').trim()
     }
   }
   return ref

@@ -23,7 +23,7 @@ def call(Map args = [:]) {
   if (args.secretsCredentialsId) {
     creds << file(credentialsId: args.secretsCredentialsId, variable: 'DELIVERY_SECRETS_PATH')
   }
-  withEnv(vars) {
+  withEnv(vars + deliveryCli.environment()) {
     withCredentials(creds) {
       sshagent(credentials: [args.sshCredentialsId]) {
         sh '''#!/bin/bash
@@ -31,7 +31,11 @@ set -euo pipefail
 flags=()
 [[ -n "${DELIVERY_KNOWN_HOSTS_PATH:-}" ]] && flags+=(--known-hosts "$DELIVERY_KNOWN_HOSTS_PATH")
 [[ -n "${DELIVERY_SECRETS_PATH:-}" ]] && flags+=(--secrets-file "$DELIVERY_SECRETS_PATH")
-exec ${DELIVERY_CLI:-delivery} deploy "${flags[@]}"
+if [[ -n "${DELIVERY_CLI:-}" ]]; then
+  # shellcheck disable=SC2086 # DELIVERY_CLI is a command line, e.g. "npx delivery"
+  exec $DELIVERY_CLI deploy "${flags[@]}"
+fi
+exec node "$DELIVERY_CLI_JS" deploy "${flags[@]}"
 '''
       }
     }

@@ -21,14 +21,18 @@ def call(Map args = [:]) {
   if (args.githubTokenCredentialsId) {
     creds << string(credentialsId: args.githubTokenCredentialsId, variable: 'DELIVERY_GITHUB_TOKEN')
   }
-  withEnv(vars) {
+  withEnv(vars + deliveryCli.environment()) {
     withCredentials(creds) {
       sshagent(credentials: [args.sshCredentialsId]) {
         sh '''#!/bin/bash
 set -euo pipefail
 flags=()
 [[ -n "${DELIVERY_KNOWN_HOSTS_PATH:-}" ]] && flags+=(--known-hosts "$DELIVERY_KNOWN_HOSTS_PATH")
-exec ${DELIVERY_CLI:-delivery} preview "${flags[@]}"
+if [[ -n "${DELIVERY_CLI:-}" ]]; then
+  # shellcheck disable=SC2086 # DELIVERY_CLI is a command line, e.g. "npx delivery"
+  exec $DELIVERY_CLI preview "${flags[@]}"
+fi
+exec node "$DELIVERY_CLI_JS" preview "${flags[@]}"
 '''
       }
     }

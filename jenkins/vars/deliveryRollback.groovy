@@ -9,13 +9,17 @@ def call(Map args = [:]) {
   if (args.sshUser) { vars << "DELIVERY_SSH_USER=${args.sshUser}" }
   if (args.jumpHost) { vars << "DELIVERY_JUMP_HOST=${args.jumpHost}" }
   if (args.knownHostsFile) { vars << "DELIVERY_KNOWN_HOSTS_PATH=${args.knownHostsFile}" }
-  withEnv(vars) {
+  withEnv(vars + deliveryCli.environment()) {
     sshagent(credentials: [args.sshCredentialsId]) {
       sh '''#!/bin/bash
 set -euo pipefail
 flags=()
 [[ -n "${DELIVERY_KNOWN_HOSTS_PATH:-}" ]] && flags+=(--known-hosts "$DELIVERY_KNOWN_HOSTS_PATH")
-exec ${DELIVERY_CLI:-delivery} rollback "${flags[@]}"
+if [[ -n "${DELIVERY_CLI:-}" ]]; then
+  # shellcheck disable=SC2086 # DELIVERY_CLI is a command line, e.g. "npx delivery"
+  exec $DELIVERY_CLI rollback "${flags[@]}"
+fi
+exec node "$DELIVERY_CLI_JS" rollback "${flags[@]}"
 '''
     }
   }

@@ -276,7 +276,7 @@ describe('actions against the test world', () => {
 
   it('Jenkins: the deliveryBuildPush step script prints the pinned ref its step returns', async () => {
     const groovy = readFileSync(path.join(ROOT, 'jenkins/vars/deliveryBuildPush.groovy'), 'utf8');
-    const script = /script: '([^']*)'/.exec(groovy)![1];
+    const script = /script: '''([\s\S]*?)'''/.exec(groovy)![1];
     const res = spawnSync('sh', ['-c', script], {
       cwd: ROOT,
       encoding: 'utf8',

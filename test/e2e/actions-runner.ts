@@ -15,8 +15,13 @@ import { promisify } from 'node:util';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
-/** Builds every bundle into a fresh temporary folder; returns it. */
+/**
+ * Builds every bundle into a fresh temporary folder; returns it.
+ * DELIVERY_TEST_BUNDLES=DIR uses bundles built already (e.g. `node
+ * scripts/build.mjs --out DIR`), which are then not removed by cleanup.
+ */
 export async function buildBundles(): Promise<string> {
+  if (process.env.DELIVERY_TEST_BUNDLES) return process.env.DELIVERY_TEST_BUNDLES;
   const out = mkdtempSync(path.join(tmpdir(), 'delivery-bundles-'));
   await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), '--out', out], { cwd: ROOT, timeout: 240_000 });
   return out;
@@ -117,5 +122,6 @@ export function secretNeedles(...secrets: string[]): string[] {
 }
 
 export function cleanup(dir: string): void {
+  if (dir === process.env.DELIVERY_TEST_BUNDLES) return;
   rmSync(dir, { recursive: true, force: true });
 }
