@@ -11,6 +11,9 @@
 # no service is started or reloaded, and the forced command and the config
 # point at the files under DIR.
 set -euo pipefail
+# write_file runs at the end of pipelines (`rollout_config | … | write_file`): in
+# this shell, so what it records in CHANGED counts for the final message.
+shopt -s lastpipe
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=""
