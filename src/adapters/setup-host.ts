@@ -24,18 +24,17 @@ export interface RemoteOutput {
 }
 
 /**
- * The folder with install.sh and rollout: src/host of the checkout, found
- * from the running code (dist/cli/index.js and src/adapters/ both sit two
- * or one levels below the checkout's src/ folder).
+ * The folder with install.sh and rollout: `override` (DELIVERY_HOST_FILES)
+ * when given, else src/host of the checkout, found from the running code
+ * (dist/cli/index.js and src/adapters/ sit two and one levels below it).
  */
-export function hostFilesDir(from: string = __dirname): string {
-  const here = from;
-  const candidates = [['..', '..', 'src', 'host'], ['..', 'host']].map((p) => path.resolve(here, ...p));
+export function hostFilesDir(override?: string, from: string = __dirname): string {
+  const candidates = override ? [path.resolve(override)] : [['..', '..', 'src', 'host'], ['..', 'host']].map((p) => path.resolve(from, ...p));
   for (const dir of candidates) {
     if (existsSync(path.join(dir, 'install.sh')) && existsSync(path.join(dir, 'rollout'))) return dir;
   }
   throw new ConfigurationError(
-    `the host installer (src/host/install.sh and rollout) is not beside this delivery (looked in ${candidates.join(', ')}); run delivery from a checkout of its repository`,
+    `the host installer (install.sh and rollout) is not in ${candidates.join(' or ')}; run delivery from a checkout of its repository, or set DELIVERY_HOST_FILES to its src/host folder`,
   );
 }
 

@@ -239,7 +239,7 @@ export function hostKeyPins(host: string, port: number, keys: string[]): { known
   return { knownHosts, cluster };
 }
 
-/** Did install.sh --dry-run report nothing to change? (its last line then says so) */
+/** Did install.sh --dry-run report nothing to change? (no "would …" line) */
 export function dryRunUnchanged(stderr: string): boolean {
-  return /(^|\n)==> nothing to change\s*$/.test(stderr);
+  return !/(^|\n)==> would /.test(stderr);
 }

@@ -197,7 +197,7 @@ export async function runSetup(ctx: RunContext, values: OptionValues, targets: s
   const req = fleetRequest(ctx, { ...values, 'ssh-user': admin }, { defaultEnv: env ?? 'setup' });
   if (targets.length) hosts = targets.map(parseTarget);
   else hosts = (await loadFleet(ctx, req)).hosts.map((h) => ({ ...h, user: undefined }));
-  const tarball = await installerTarball(hostFilesDir());
+  const tarball = await installerTarball(hostFilesDir(ctx.env.DELIVERY_HOST_FILES || undefined));
   // The admin key is used for the connection only; it is never written anywhere.
   const connector = connectorFrom(ctx, values, req, { user: admin });
   const rows: HostOutcome[] = [];
