@@ -115,9 +115,11 @@ const StatusResult = z.strictObject({
     .nullable()
     .optional(),
   lock: z
-    .strictObject({ release: z.string().nullable(), pid: z.number().int().nullable(), since: isoTime.nullable() })
+    .strictObject({ release: z.string().nullable(), pid: z.number().int().nullable(), since: isoTime.nullable(), state: z.enum(['finishing']).nullable().optional() })
     .nullable()
     .optional(),
+  /** The images the current release pinned, service → repo@sha256:… */
+  images: z.record(z.string(), z.string()).nullable().optional(),
 });
 const ReleasesResult = z.strictObject({
   ...resultBase,

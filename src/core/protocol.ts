@@ -44,6 +44,8 @@ function loosen(schema: z.ZodType): z.ZodType {
       return z.array(loosen(def.element as z.ZodType));
     case 'object':
       return z.looseObject(loosenShape((schema as z.ZodObject).shape));
+    case 'record':
+      return z.record(z.string(), loosen(def.valueType as z.ZodType));
     default:
       return z.unknown();
   }

@@ -94,6 +94,8 @@ export function switchTarget(p: FleetPlan): SwitchTarget {
 }
 
 const PROTOCOL = PROTOCOL_VERSION;
+/** After the second signal: how long a host still switching is watched before it is left to finish on its own. */
+const HURRY_WAIT_MS = 1500;
 const SETTLED: readonly HostResult[] = ['switched', 'ok', 'unchanged'];
 
 interface HostState {
@@ -111,10 +113,26 @@ interface HostState {
   kept: string[] | null;
   /** A switch is being followed right now. */
   switching: boolean;
+  /** The host's detached switch has begun (a phase after the bundle checks): from here it finishes on its own. */
+  began: boolean;
+  /** Aborts this host's switch channel. */
+  stop: AbortController | null;
 }
+
+/** Phases rollout prints while the SSH session still receives and checks the bundle; every later one comes from the detached switch. */
+const BEFORE_SWITCH: readonly string[] = ['received', 'checked'];
 
 function tail(r: RunResult): string {
   return r.result?.error ?? r.stderrTail.filter((l) => !/^==>/.test(l)).slice(-1)[0] ?? `exit ${r.exitCode}`;
+}
+
+/**
+ * A lock held only by the last switch finishing after its result (drain,
+ * stop of the old color, pruning): rollout waits for it by itself, so it
+ * neither refuses a run nor means "still switching".
+ */
+export function isFinishing(lock: ResultEvent['lock']): boolean {
+  return !!lock && (lock.state === 'finishing' || / finishing$/.test(String(lock.since ?? '')));
 }
 
 function lockText(lock: ResultEvent['lock']): string {
@@ -137,6 +155,8 @@ export class FleetRun {
   private hurried = false;
   /** Aborts the channels of switches being followed (second signal). */
   private readonly following = new AbortController();
+  /** Hosts whose switch is being followed right now. */
+  private readonly live = new Set<HostState>();
 
   constructor(private readonly o: FleetRunOptions) {
     this.timeout = o.timeoutSeconds ?? DEFAULT_DEADLINE;
@@ -146,6 +166,10 @@ export class FleetRun {
       if (this.interrupted) return;
       this.interrupted = reasonOf(o.signal, 'an interrupt');
       this.log.warn(`interrupted (${this.interrupted}): no new host starts; the hosts already switching finish, then the switched hosts go back`);
+      // A host still receiving its bundle has not begun to switch: stop it there (rollout then changes nothing).
+      for (const s of this.live) {
+        if (!s.began) s.stop?.abort(new TransportError('aborted', `host ${s.spec.name}: interrupted before its switch began`));
+      }
     };
     if (o.signal?.aborted) first();
     else o.signal?.addEventListener('abort', first, { once: true });
@@ -243,6 +267,8 @@ export class FleetRun {
       previous: null,
       kept: null,
       switching: false,
+      began: false,
+      stop: null,
       report: {
         host: h.host.name,
         address: `${h.host.host}:${h.host.port}`,
@@ -280,7 +306,7 @@ export class FleetRun {
         s.report.before = st.result.current ?? null;
         s.report.after = s.report.before;
         s.previous = st.result.previous ?? null;
-        if (st.result.lock) s.lockedBy = lockText(st.result.lock);
+        if (st.result.lock && !isFinishing(st.result.lock)) s.lockedBy = lockText(st.result.lock);
         if (rel) {
           if (!rel.result) throw new Error(`\`rollout releases\` failed: ${tail(rel)}`);
           s.kept = (rel.result.releases ?? []).map((x) => x.id ?? '');
@@ -318,10 +344,11 @@ export class FleetRun {
    */
   private async verify(s: HostState, app: string, target: string): Promise<'switched' | 'not switched' | 'unknown'> {
     const end = Date.now() + this.grace * 1000;
+    let hurryEnd: number | null = null;
     for (;;) {
       try {
         const st = await this.run(s, statusWords(app), this.hurried ? 5 : 60);
-        if (st.result && !st.result.lock) {
+        if (st.result && (!st.result.lock || isFinishing(st.result.lock))) {
           s.report.after = st.result.current ?? null;
           return st.result.current === target ? 'switched' : 'not switched';
         }
@@ -329,7 +356,14 @@ export class FleetRun {
       } catch (e) {
         this.log.debug(`[${s.spec.name}] status after a cut: ${errorMessage(e)}`);
       }
-      if (this.hurried || Date.now() > end) return 'unknown';
+      if (this.hurried) {
+        // After the second signal the runner kills the job 2.5 s later: a short look, then give up.
+        hurryEnd ??= Date.now() + HURRY_WAIT_MS;
+        if (Date.now() > hurryEnd) return 'unknown';
+        await sleep(500);
+        continue;
+      }
+      if (Date.now() > end) return 'unknown';
       await sleep(2000, this.o.hurry);
     }
   }
@@ -372,6 +406,9 @@ export class FleetRun {
       s.report.error = this.hurried
         ? `${msg}; the host was still switching to ${target} and finishes on its own (within its --deadline)`
         : `${msg}; the host's state is unknown (status did not answer within ${this.grace} s)`;
+    } else if (this.interrupted && !s.began) {
+      s.report.result = 'not-started';
+      s.report.error = `${msg}; nothing changed on it`;
     } else {
       s.report.result = 'failed';
       s.report.error = msg;
@@ -382,11 +419,16 @@ export class FleetRun {
   private async switchHost(s: HostState, app: string, target: string, stdin: Buffer | undefined, dryRun: boolean): Promise<void> {
     const started = Date.now();
     s.switching = true;
+    s.stop = new AbortController();
+    const onFollowing = () => s.stop?.abort(this.following.signal.reason);
+    this.following.signal.addEventListener('abort', onFollowing, { once: true });
+    this.live.add(s);
     try {
       const r = await this.run(s, s.command, this.timeout, {
         stdin,
-        signal: this.following.signal,
+        signal: s.stop.signal,
         onEvent: (e) => {
+          if (e.event === 'phase' && !BEFORE_SWITCH.includes(e.phase)) s.began = true;
           if (e.event === 'phase') this.line(s, e.phase + (e.message ? `: ${e.message}` : ''));
           else if (e.event === 'log' && e.level !== 'info') this.line(s, `${e.level}: ${e.message}`);
         },
@@ -403,6 +445,8 @@ export class FleetRun {
       }
     } finally {
       s.switching = false;
+      this.live.delete(s);
+      this.following.signal.removeEventListener('abort', onFollowing);
       s.report.seconds = (Date.now() - started) / 1000;
     }
   }

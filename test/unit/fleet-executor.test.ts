@@ -74,6 +74,13 @@ describe('deploy', () => {
     expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
   });
 
+  it('a lock held only while the last switch finishes (drain, prune) does not refuse the run: rollout waits for it', async () => {
+    const f = fleet(2, { 2: { lock: { release: 'r1', pid: 42, since: '2026-11-26T14:00:00Z', state: 'finishing' } as never } });
+    const r = await run(f).switch('deploy', target(f), { stdin: Buffer.from('b') });
+    expect(r.exitCode).toBe(0);
+    expect(currents(f)).toEqual(['r2', 'r2']);
+  });
+
   it.each<[OnFailure, number, (string | null)[]]>([
     ['rollback', 5, ['r1', 'r1', 'r1', 'r1', 'r1']],
     ['stop', 7, ['r2', 'r2', 'r1', 'r1', 'r1']],
@@ -182,6 +189,18 @@ describe('deploy', () => {
     expect(logger.lines).toContain('warning: interrupted (SIGINT): no new host starts; the hosts already switching finish, then the switched hosts go back');
   });
 
+  it('an interrupt while a host still receives its bundle stops it there: it never switches', async () => {
+    const f = fleet(3, { 2: { receiveMs: 2000 } });
+    const ac = new AbortController();
+    const p = run(f, new MemoryLogger(), { signal: ac.signal }).switch('deploy', target(f, { concurrency: 2 }), { stdin: Buffer.from('b') });
+    setTimeout(() => ac.abort(new Error('interrupted by SIGINT')), 30);
+    const r = await p;
+    expect(r.hosts.map((h) => h.result)).toEqual(['rolled-back', 'not-started', 'rolled-back']);
+    expect(r.hosts[1].error).toMatch(/interrupted before its switch began.*nothing changed on it/);
+    expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
+    expect(r.exitCode).toBe(130);
+  });
+
   it('an interrupt brings the switched hosts back even with on-failure stop or continue', async () => {
     for (const onFailure of ['stop', 'continue'] as const) {
       const f = fleet(3, { 2: { deployMs: 50 } });
@@ -217,7 +236,7 @@ describe('deploy', () => {
 
   it('a second signal stops the waiting: the switched host goes back, the one still switching is named with the command that finishes the job', async () => {
     // web1 switched quickly; web2 takes long and, like rollout, finishes detached when the client goes away.
-    const f = fleet(3, { 2: { deployMs: 400, detached: true } });
+    const f = fleet(3, { 2: { deployMs: 2000, detached: true } });
     const first = new AbortController();
     const second = new AbortController();
     const p = run(f, new MemoryLogger(), { signal: first.signal, hurry: second.signal }).switch('deploy', target(f, { concurrency: 2 }), { stdin: Buffer.from('b') });
@@ -237,6 +256,19 @@ describe('deploy', () => {
     const back = await run(f).switch('rollback', t, { requireRelease: true });
     expect(back.exitCode).toBe(0);
     expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
+  });
+
+  it('a second signal, and the host still switching finishes within the short look: it goes back too (exit 130)', async () => {
+    const f = fleet(2, { 1: { deployMs: 300, detached: true } });
+    const first = new AbortController();
+    const second = new AbortController();
+    const p = run(f, new MemoryLogger(), { signal: first.signal, hurry: second.signal }).switch('deploy', target(f, { concurrency: 1 }), { stdin: Buffer.from('b') });
+    setTimeout(() => first.abort(new Error('interrupted by SIGINT')), 10);
+    setTimeout(() => second.abort(new Error('interrupted again by SIGINT')), 30);
+    const r = await p;
+    expect(r.hosts.map((h) => h.result)).toEqual(['rolled-back', 'not-started']);
+    expect(r.exitCode).toBe(130);
+    expect(currents(f)).toEqual(['r1', 'r1']);
   });
 
   it('--dry-run: every host checks the bundle, nothing switches', async () => {

@@ -28,6 +28,8 @@ export interface FakeHostBehaviour {
    * the host ends on the new release.
    */
   detached?: boolean;
+  /** The bundle takes this long to arrive (ms); aborting meanwhile changes nothing, as rollout refuses a cut bundle. */
+  receiveMs?: number;
 }
 
 export class FakeHost {
@@ -99,6 +101,14 @@ class FakeConnection implements HostConnection {
           h.current = release;
           if (!h.releases.includes(release)) h.releases.unshift(release);
         };
+        if (h.behaviour.receiveMs) {
+          await new Promise<void>((resolve, reject) => {
+            const t = setTimeout(resolve, h.behaviour.receiveMs);
+            o.signal?.addEventListener('abort', () => (clearTimeout(t), reject(o.signal!.reason)));
+          });
+        }
+        for (const phase of ['received', 'checked']) emit({ event: 'phase', time: now(), phase, app: 'g/a', release, message: '' });
+        if (!w.includes('--dry-run')) emit({ event: 'phase', time: now(), phase: 'pulling', app: 'g/a', release, message: '' });
         if (h.behaviour.deployMs) {
           const ms = h.behaviour.deployMs;
           await new Promise<void>((resolve, reject) => {

@@ -13,7 +13,7 @@ export async function runQuery(ctx: RunContext, verb: QueryVerb, values: OptionV
   const connector = connectorFrom(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host });
   try {
     const run = new Run({ connector, logger: ctx.logger, timeoutSeconds: req.timeoutSeconds });
-    const report = await run.query(verb, df.data.application, withUser(hosts, req), req.concurrency ?? df.concurrency);
+    const report = await run.query(verb, df.data.application, withUser(hosts, req), req.concurrency ?? df.concurrency, env);
     return { ...report, environment: env };
   } finally {
     connector.close();
