@@ -24,7 +24,7 @@ ROUTER=haproxy
 HTTP_ADDR="*"
 HTTP_PORT=80
 PUBLISH_ADDR=127.0.0.1
-POOL_SIZE=20
+POOL_SIZE=100
 EXTRA=()
 CHANGED=0
 
@@ -40,7 +40,7 @@ usage: install.sh [options]
   --http-addr ADDR      address the router listens on (default: all)
   --http-port N         port the router listens on (default: 80)
   --publish-addr ADDR   loopback address app ports are published on (haproxy; default 127.0.0.1)
-  --pool N              HAProxy backends in the route pool (default 20)
+  --pool N              HAProxy backends in the route pool, one per app or preview (default 100)
   --set KEY=VALUE       extra line for /etc/rollout/config (repeatable)
 EOF
 }
@@ -200,6 +200,7 @@ ROUTER=$ROUTER
 KEEP_RELEASES=5
 HEALTH_TIMEOUT=120
 DRAIN_SECONDS=5
+ROLLBACK_WINDOW=300
 LOCK_WAIT=60
 MAX_BUNDLE_BYTES=52428800
 PROJECT_PREFIX=

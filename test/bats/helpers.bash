@@ -171,8 +171,13 @@ deploy_on() {
 # $output is set by bats' run
 last_json() { printf '%s\n' "${output:-}" | grep '^{' | tail -n1; }
 
+# app_idle N G/A: wait until rollout's work after a switch is done (the old
+# color's drain and stop run after the result, under the app's lock)
+app_idle() { [[ ! -f "$(hv "$1" STATE)/$2/lock" ]] || flock -w 60 "$(hv "$1" STATE)/$2/lock" true; }
+
 # containers of a host's app: names of running containers with a label
 app_containers() {
+  app_idle "$1" "$2"
   docker ps --filter "label=delivery.app=$2" --filter "label=com.docker.compose.project" \
     --format '{{.Label "com.docker.compose.project"}} {{.Label "delivery.color"}} {{.Label "delivery.release"}}' |
     awk -v p="^$(hv "$1" PREFIX)" '$1 ~ p'
@@ -180,6 +185,7 @@ app_containers() {
 
 # app_ids N G/A [-a]: container ids of that app on host N (its project prefix)
 app_ids() {
+  app_idle "$1" "$2"
   local -a all=()
   [[ "${3:-}" == -a ]] && all=(-a)
   docker ps "${all[@]}" --filter "label=delivery.app=$2" \

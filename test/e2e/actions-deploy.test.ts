@@ -70,6 +70,11 @@ function get(url: string): Promise<string> {
 
 /** What each host serves on the app's route, and the image its containers run. */
 async function fleetState(): Promise<{ body: string; images: string[] }[]> {
+  // rollout stops the old color after its result, still under the app's lock: wait for that lock
+  for (const h of world.hosts) {
+    const lock = path.join(h.stateDir, 'actions-e2e', 'app', 'lock');
+    spawnSync('flock', ['-w', '60', lock, 'true'], { stdio: 'ignore' });
+  }
   // The image reference each running container was created from (docker ps shows only the repository).
   const ids = execFileSync('docker', ['ps', '-q', '--filter', 'label=com.docker.compose.project'], { encoding: 'utf8' }).split('\n').filter(Boolean);
   const rows = ids.length

@@ -178,7 +178,7 @@ start_host() {
   bash "$REPO/src/host/install.sh" --root "$root" --user "$DEPLOY_USER" --key "$W/client_key.pub" \
     --router "$router" --http-addr "$addr" --http-port "$HTTP_PORT" --publish-addr "$addr" --pool 8 \
     --set "PROJECT_PREFIX=w${ID}h${i}-" --set DRAIN_SECONDS=1 --set HEALTH_TIMEOUT=30 \
-    --set KEEP_RELEASES=3 --set LOCK_WAIT=2 --set "ROLLOUT_HOST=$name" \
+    --set KEEP_RELEASES=3 --set LOCK_WAIT=2 --set "ROLLOUT_HOST=$name" --set ROLLBACK_WINDOW=0 \
     ${TRAEFIK_NET:+--set "TRAEFIK_NETWORK=$TRAEFIK_NET"} 2>"$hd/install.log" \
     || { cat "$hd/install.log" >&2; die "install.sh failed for $name"; }
   # sshd: StrictModes wants the key file and every folder above it owned by
