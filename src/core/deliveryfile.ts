@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigurationError } from './errors';
 import { applicationProblem, isSecretName } from './names';
-import type { DeployMode, OnFailure, Router } from './types';
+import { DEPLOY_MODES, ON_FAILURE, ROUTERS, type DeployMode, type OnFailure, type Router } from './types';
 import { YamlSource, didYouMean, type FieldPath } from './yaml-source';
 
 /**
@@ -38,15 +38,14 @@ const int = (min: number, max: number, what: string) =>
   z.number(msg(`expected ${what}: a whole number from ${min} to ${max}`)).int(msg(`expected ${what}: a whole number`)).min(min, msg(`expected ${what} of at least ${min}`)).max(max, msg(`expected ${what} of at most ${max}`));
 const relPath = z.string(msg('expected a path')).regex(RELATIVE_PATH, msg('expected a path relative to the Deliveryfile\'s folder (letters, digits, ._-/; no leading "/", no ".." or "." parts)'));
 
-const modes = ['parallel', 'rolling', 'canary'] as const;
 const deploymentObject = z.strictObject({
-  mode: z.enum(modes, msg(`expected one of ${modes.join(', ')}`)).default('parallel'),
+  mode: z.enum(DEPLOY_MODES, msg(`expected one of ${DEPLOY_MODES.join(', ')}`)).default('parallel'),
   concurrency: int(1, 1000, 'hosts deployed at once').optional(),
   batch: z
     .union([int(1, 10000, 'hosts per batch'), z.string().regex(/^(?:[1-9][0-9]?|100)%$/, msg('expected a percentage from 1% to 100%'))], msg('expected hosts per batch: a count (2) or a percentage ("25%")'))
     .optional(),
   canary: int(1, 10000, 'canary hosts').optional(),
-  'on-failure': z.enum(['rollback', 'stop', 'continue'], msg('expected one of rollback, stop, continue')).optional(),
+  'on-failure': z.enum(ON_FAILURE, msg(`expected one of ${ON_FAILURE.join(', ')}`)).optional(),
 });
 
 const routeSchema = z
@@ -113,7 +112,7 @@ export const deliveryfileSchema = z.strictObject({
   // Seconds the old color stays up after a switch, so a rollback is only a
   // router switch (0: off). Unset: the host's ROLLBACK_WINDOW applies.
   rollback_window: int(0, 86400, 'seconds the old color stays up after a switch (0: off)').optional(),
-  router: z.enum(['traefik', 'haproxy'], msg('expected traefik or haproxy')).optional(),
+  router: z.enum(ROUTERS, msg(`expected ${ROUTERS.join(' or ')}`)).optional(),
   registry: z.string().regex(REGISTRY, msg('expected a registry host such as registry.example.org or 127.0.0.1:5000')).optional(),
   preview: previewSchema.optional(),
   images: z

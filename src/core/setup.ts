@@ -5,8 +5,9 @@
  * these over an admin SSH login (src/adapters/setup-host.ts).
  */
 import { ConfigurationError } from './errors';
+import { ROUTERS, type Router } from './types';
 
-export type Router = 'haproxy' | 'traefik';
+export type { Router } from './types';
 
 export interface SetupOptions {
   /** The user rollout runs as (install.sh --user). */
@@ -185,7 +186,7 @@ export function validateSetupOptions(o: SetupOptions): void {
       );
     }
   });
-  if (o.router !== 'haproxy' && o.router !== 'traefik') throw new ConfigurationError(`--router: expected haproxy or traefik, got ${JSON.stringify(o.router)}`);
+  if (!(ROUTERS as readonly string[]).includes(o.router)) throw new ConfigurationError(`--router: expected ${ROUTERS.join(' or ')}, got ${JSON.stringify(o.router)}`);
   if (!Number.isInteger(o.httpPort) || o.httpPort < 1 || o.httpPort > 65535) throw new ConfigurationError(`--http-port: expected 1..65535, got ${o.httpPort}`);
   o.hostConfig.forEach((l, i) => {
     if (!CONFIG_LINE.test(l)) throw new ConfigurationError(`--host-config line ${i + 1}: expected KEY=VALUE (e.g. KEEP_RELEASES=5), got ${JSON.stringify(l)}`);
