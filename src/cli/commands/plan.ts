@@ -40,7 +40,7 @@ export function planJson(p: Plan) {
     bundle: {
       size: p.bundle.bytes.length,
       sha256: p.bundle.sha256,
-      files: [...p.bundle.manifest.compose_files, ...p.bundle.manifest.env_files],
+      files: [...p.bundle.manifest.compose_files, ...p.bundle.manifest.env_files, ...(p.bundle.manifest.files ?? [])],
       manifest: p.bundle.manifest,
     },
     warnings: p.warnings,
@@ -60,7 +60,7 @@ export function planText(p: Plan): string {
     `plan: ${p.application} → ${p.environment}, release ${p.release}`,
     `  mode: ${mode}; on failure: ${p.onFailure}; router: ${p.router ?? '(the host decides)'}`,
     `  bundle: ${p.bundle.bytes.length} bytes, sha256 ${p.bundle.sha256}`,
-    `  files: ${[...m.compose_files, ...m.env_files].join(', ')}${m.secrets.length ? `; secrets: ${m.secrets.join(', ')}` : ''}`,
+    `  files: ${[...m.compose_files, ...m.env_files, ...(m.files ?? [])].join(', ')}${m.secrets.length ? `; secrets: ${m.secrets.join(', ')}` : ''}`,
     `  services: ${m.services.join(', ')}; images pinned: ${Object.keys(m.images).length ? Object.entries(m.images).map(([s, r]) => `${s}=${r}`).join(', ') : 'none'}`,
     m.route ? `  route: ${m.route.host ?? ''}${m.route.path ?? ''} → ${m.route.service}:${m.route.port}${m.route.strip_prefix ? ' (prefix stripped)' : ''}` : '  route: none (the compose labels route the app)',
     '',
