@@ -662,7 +662,7 @@ export function checkCompose(files: readonly ComposeFile[], opts: ComposeCheckOp
       warnings.push(`${where}: image ${given.value} uses variables; it is resolved on the host and not pinned`);
     } else {
       warnings.push(
-        `${where}: image ${given.value} is a tag, not a digest; the host records the digest it pulls, so a rollback is still exact (pin it with --images or "@sha256:")`,
+        `${where}: image ${given.value} is a tag, not a digest; each host pulls it at deploy time and pins that release to the digest it got, so a rollback runs the same image even after the tag moved or was deleted; hosts that pull while the tag moves can differ (pin it with --images or "@sha256:")`,
       );
     }
   }
@@ -677,4 +677,13 @@ export function checkCompose(files: readonly ComposeFile[], opts: ComposeCheckOp
   }
 
   return { services, loggingSet: [...logging], healthcheckSet: [...health], images, traefikV1, references: [...references.values()], warnings, notes };
+}
+
+/**
+ * The merged services (every service, profiles included), as the checks see
+ * them: for tests that compare the model with `docker compose config`.
+ */
+export function mergedServices(files: readonly ComposeFile[], extended: ReadonlyMap<string, YamlSource> = new Map()): Map<string, Record<string, unknown>> {
+  const model = new Model(files, extended);
+  return new Map(model.order.map((n) => [n, model.services.get(n)!.data]));
 }
