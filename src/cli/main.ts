@@ -1,17 +1,16 @@
 import { ConsoleLogger } from '../adapters/console-logger';
 import type { Logger } from '../core/logger';
 import { ConfigurationError, DeliveryError, ExitCode, errorMessage } from '../core/errors';
-import { PROTOCOL_VERSION } from '../core/events';
 import { OPTIONS, envVarOf, type OptionSpec } from '../core/options';
 import type { Command, CliContext } from './command';
-import { COMMANDS } from './commands';
+import { COMMANDS, type CommandEntry } from './commands';
 
 import pkg from '../../package.json';
 
 /** The one version source: package.json (the actions, the CLI and the Jenkins library are released together). */
 export const VERSION: string = pkg.version;
 
-function helpText(commands: Command[]): string {
+function helpText(commands: { name: string; summary: string }[]): string {
   const width = Math.max(...commands.map((c) => c.name.length), 8);
   return [
     `delivery ${VERSION}: Docker without Kubernetes, blue/green over SSH`,
@@ -74,7 +73,7 @@ export function errorJson(code: number, message: string, err?: unknown): Record<
 export async function main(
   argv: string[],
   io: Partial<Pick<CliContext, 'env' | 'logger' | 'stdout'>> = {},
-  commands: Command[] = COMMANDS,
+  commands: (Command | CommandEntry)[] = COMMANDS,
 ): Promise<number> {
   const stdout = io.stdout ?? process.stdout;
   const base = io.logger ?? new ConsoleLogger();
@@ -105,11 +104,18 @@ export async function main(
     return name ? ExitCode.Ok : ExitCode.Refused;
   }
   if (name === '--version' || name === 'version') {
-    stdout.write(json ? JSON.stringify({ ok: true, code: 0, version: VERSION, protocol: PROTOCOL_VERSION }) + '\n' : `delivery ${VERSION}\n`);
+    const protocol = json ? (await import(/* webpackMode: "eager" */ '../core/events.js')).PROTOCOL_VERSION : null;
+    stdout.write(json ? JSON.stringify({ ok: true, code: 0, version: VERSION, protocol }) + '\n' : `delivery ${VERSION}\n`);
     return ExitCode.Ok;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) return fail(ExitCode.Refused, `unknown command ${JSON.stringify(name)}; the commands are: ${commands.map((c) => c.name).join(', ')}`);
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) return fail(ExitCode.Refused, `unknown command ${JSON.stringify(name)}; the commands are: ${commands.map((c) => c.name).join(', ')}`);
+  let command: Command;
+  try {
+    command = 'run' in entry ? entry : await entry.load();
+  } catch (err) {
+    return fail(ExitCode.Internal, `internal error: cannot load the ${name} command: ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}`);
+  }
   if (rest.includes('--help') || rest.includes('-h')) {
     stdout.write(commandHelp(command) + '\n');
     return ExitCode.Ok;

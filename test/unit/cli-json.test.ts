@@ -25,7 +25,16 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 const seed = ['--file', 'examples/seed/Deliveryfile'];
-const jsonCommands = COMMANDS.filter((c) => c.options.includes('json')).map((c) => c.name);
+/** The commands that take --json (a test below checks the list against the commands). */
+const jsonCommands = ['build-push', 'preview', 'deploy', 'rollback', 'status', 'releases', 'remove', 'plan', 'setup'];
+
+describe('the commands index (lazy: a command module loads when it runs)', () => {
+  it('lists each command under its own name and summary; the --json ones are those above', async () => {
+    const loaded = await Promise.all(COMMANDS.map((c) => c.load()));
+    expect(loaded.map((c) => [c.name, c.summary])).toEqual(COMMANDS.map((c) => [c.name, c.summary]));
+    expect(loaded.filter((c) => c.options.includes('json')).map((c) => c.name)).toEqual(jsonCommands);
+  });
+});
 
 describe('--json prints one JSON result on every exit', () => {
   it('covers the commands that print results', () => {
