@@ -254,20 +254,6 @@ export function fetchOptionsFromEnv(penv: NodeJS.ProcessEnv): Omit<FetchOptions,
   return out;
 }
 
-const TRAEFIK_V1 = new WeakMap<Plan, string[]>();
-
-/**
- * The Traefik v1 labels found in the plan's compose files, as error lines
- * with their v3 equivalent. With `router: traefik` loadPlan already refused
- * them; with no router in the Deliveryfile they are warnings, and preflight
- * should refuse the deploy on a host that reports Traefik:
- *
- *     if (hostRouter === 'traefik' && traefikV1Errors(plan).length) refuse(traefikV1Errors(plan)[0])
- */
-export function traefikV1Errors(plan: Plan): string[] {
-  return TRAEFIK_V1.get(plan) ?? [];
-}
-
 export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
   const { logger } = o;
   const penv = o.processEnv ?? process.env;
@@ -354,9 +340,5 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
     dryRun: o.dryRun,
     warnings: check.warnings,
   });
-  TRAEFIK_V1.set(
-    result,
-    check.traefikV1.map((t) => `${t.where}: ${t.label} is a Traefik v1 label and this host runs Traefik v3, which ignores it (the app would only get the teapot's 418). Traefik v3: ${t.v3}`),
-  );
   return result;
 }

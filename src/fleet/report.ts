@@ -20,20 +20,16 @@ export function formatReport(r: FleetReport): string {
       table(
         ['host', 'result', 'current', 'previous', 'color', 'containers', 'last run', 'lock', 'error'],
         r.hosts.map((h) => {
-          const d = r.details?.[h.host] as Record<string, unknown> | null | undefined;
-          const containers = Array.isArray(d?.containers)
-            ? (d!.containers as { service?: string; state?: string; health?: string | null }[])
-                .map((c) => `${c.service ?? '?'}:${c.health || c.state || '?'}`)
-                .join(',')
-            : '';
-          const last = d?.last as { release?: string; result?: string } | null | undefined;
-          const lock = d?.lock as { release?: string; pid?: number } | null | undefined;
+          const d = r.details?.[h.host];
+          const containers = (d?.containers ?? []).map((c) => `${c.service ?? '?'}:${c.health || c.state || '?'}`).join(',');
+          const last = d?.last;
+          const lock = d?.lock;
           return [
             h.host,
             h.result,
-            dash(d?.current as string),
-            dash(d?.previous as string),
-            dash(d?.color as string),
+            dash(d?.current),
+            dash(d?.previous),
+            dash(d?.color),
             dash(containers),
             last ? `${last.release ?? '?'} ${last.result ?? ''}`.trim() : '-',
             lock ? `${lock.release ?? '?'} (pid ${lock.pid ?? '?'})` : '-',

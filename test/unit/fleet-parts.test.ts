@@ -68,3 +68,30 @@ describe('protocolProblem', () => {
     expect(protocolProblem(newer)).toMatch(/^phase: /);
   });
 });
+
+it('the status table reads containers, last run and lock from the typed result (no casts)', () => {
+  const d = parseEventLine(
+    '{"event":"result","time":"2026-11-26T14:00:00Z","verb":"status","ok":true,"code":0,"app":"g/a","release":null,"previous":"r1","color":"green","seconds":0,"error":null,"current":"r2","containers":[{"service":"web","name":"x","state":"running","health":"healthy"}],"last":{"release":"r2","result":"ok","time":"2026-11-26T14:00:00Z","seconds":3},"lock":{"release":"r3","pid":7,"since":"2026-11-26T14:01:00Z"},"images":{"web":"reg/app@sha256:ab"}}',
+  );
+  expect(d.event).toBe('result');
+  const r: FleetReport = {
+    verb: 'status',
+    application: 'g/a',
+    environment: 'prod',
+    release: null,
+    dryRun: false,
+    exitCode: 0,
+    summary: '1 hosts on r2',
+    hosts: [{ host: 'web1', address: 'a:22', result: 'ok', before: 'r2', after: 'r2', seconds: 0.1, error: null }],
+    details: { web1: d.event === 'result' ? d : null },
+  };
+  expect(formatReport(r).split('\n')[2]).toBe('web1  ok      r2       r1        green  web:healthy  r2 ok     r3 (pid 7)  -');
+});
+
+it('the tolerant reader is the strict schema widened: a newer host value still reads, and protocolProblem names it', () => {
+  const v = parseEventLine('{"event":"result","time":"2026-11-26T14:00:00Z","verb":"version","ok":true,"code":0,"app":null,"release":null,"previous":null,"color":null,"seconds":0,"error":null,"protocol":1,"router":"caddy","future":{"x":1}}');
+  expect(v).toMatchObject({ event: 'result', verb: 'version', router: 'caddy', future: { x: 1 } });
+  expect(protocolProblem(v)).toMatch(/router/);
+  // a field of the wrong JSON type is not the protocol: the line is unknown, never a crash
+  expect(parseEventLine('{"event":"result","verb":"status","ok":true,"code":0,"containers":"many"}').event).toBe('unknown');
+});

@@ -6,7 +6,7 @@ import type { Logger } from '../../core/logger';
 import type { HostSpec } from '../../core/types';
 import { readCliOptions } from '../args';
 import type { Command } from '../command';
-import { resolveHosts } from '../../adapters/hosts';
+import { resolveHosts } from '../../adapters/cluster-source';
 import { loadDeliveryfile } from '../../adapters/load-plan';
 
 const FORMATS: readonly LbFormat[] = ['apache', 'haproxy'];
