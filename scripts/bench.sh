@@ -9,7 +9,8 @@
 #
 # Parts: scripts/bench/deploys.mjs (zero downtime through the balancer,
 # rollback vs deploy per host, action overhead; world 45) and
-# scripts/bench/fanout.mjs (fan-out, from the fleet issue; world 29).
+# scripts/bench/fanout.mjs (fan-out, from the fleet issue; world 29),
+# scripts/bench/parse.mjs (parse time of big compose files: linear or not).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +37,7 @@ cycles=10 hosts=1,5,20
 ((quick)) && cycles=3 hosts=1,5
 
 node scripts/bench/deploys.mjs "$out/dist" "$out/deploys.md" --cycles "$cycles"
+node scripts/bench/parse.mjs "$out/dist" "$out/parse.md"
 fanout_ok=1
 if ((skip_fanout)); then
   if [[ -s .tmp/bench/fanout.md ]]; then
@@ -59,6 +61,8 @@ from another machine will differ; the ratios are what to compare.
 
 EOF
   cat "$out/deploys.md"
+  echo
+  cat "$out/parse.md"
   echo
   if [[ -s "$out/fanout.md" ]]; then
     cat "$out/fanout.md"
