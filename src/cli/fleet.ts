@@ -22,7 +22,7 @@ import { formatReport } from '../fleet/report';
 import { SshConnector, parseJumpHost } from '../ssh/connection';
 import { parseKnownHosts } from '../ssh/known-hosts';
 import type { OptionValues } from './args';
-import { INPUT_NAMING, namingOf, type CliContext, type RunContext } from './command';
+import { CLI_NAMING, INPUT_NAMING, namingOf, type CliContext, type RunContext } from './command';
 
 /** Options every fleet command reads. */
 export const SSH_OPTIONS = [
@@ -116,6 +116,10 @@ export function fleetRequest(ctx: RunContext, values: OptionValues, o: { default
   if (!env) throw new ConfigurationError(namingOf(ctx).required('env', o.what ?? 'the environment of the Deliveryfile to act on (qa, prod, …)'));
   const rawFile = str(values, 'file')?.trim() ?? 'Deliveryfile';
   const file = ctx.cwd ? path.resolve(ctx.cwd, rawFile) : rawFile;
+  if (namingOf(ctx) !== CLI_NAMING && !existsSync(file)) {
+    // The adapter's message names the CLI flag; an action names its input and where it looked.
+    throw new ConfigurationError(`${rawFile}: no such file in ${ctx.cwd ?? process.cwd()}; give the Deliveryfile's path, relative to the workspace, in ${namingOf(ctx).say('file')}`);
+  }
   const jumpHost = str(values, 'jump-host')?.trim();
   if (jumpHost) {
     try {
