@@ -3,7 +3,7 @@
  * are stale, the PR comment. Pure; the GitHub API and the hosts are the
  * adapters' job. The preview's application name (`group/app-pr-N`), route
  * and URL come from the Deliveryfile's preview template
- * (src/adapters/load-plan.ts: previewApplication, previewUrl).
+ * (src/core/release-inputs.ts: previewApplication, previewUrl).
  */
 import { ConfigurationError } from './errors';
 

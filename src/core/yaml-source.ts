@@ -18,6 +18,8 @@ export function formatPath(path: FieldPath): string {
 export const MAX_YAML_BYTES = 1024 * 1024;
 /** Nodes an alias may add when it is expanded (all aliases of one file together). */
 export const MAX_ALIAS_NODES = 100_000;
+/** Maps and lists nested deeper than this are refused (a real file nests a handful). */
+export const MAX_DEPTH = 200;
 
 /** A value tagged `!reset` or `!override` (compose files: how an override file removes or replaces a value). */
 export class Tagged {
@@ -67,7 +69,8 @@ export class YamlSource {
     const err = this.doc.errors[0];
     if (err) {
       const pos = this.lines.linePos(err.pos[0]);
-      const what = err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
+      let what = err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
+      if (/Maximum call stack/.test(what)) what = 'nested too deeply';
       throw new ConfigurationError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${what}`);
     }
     this.data = new Converter(this, !!opts.composeTags).value(this.doc.contents);
@@ -182,8 +185,20 @@ class Converter {
     private readonly tags: boolean,
   ) {}
 
+  private depth = 0;
+
   value(node: unknown, viaAlias = false): unknown {
     if (node === null || node === undefined) return null;
+    if (this.depth > MAX_DEPTH) throw new ConfigurationError(`${this.src.at(this.offset(node))}: invalid YAML: nested more than ${MAX_DEPTH} levels deep`);
+    this.depth++;
+    try {
+      return this.convert(node, viaAlias);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private convert(node: unknown, viaAlias: boolean): unknown {
     if (viaAlias && ++this.aliasNodes > MAX_ALIAS_NODES) {
       throw new ConfigurationError(
         `${this.src.at(this.aliasAt)}: aliases expand to more than ${MAX_ALIAS_NODES} nodes (a YAML alias bomb?); refused`,

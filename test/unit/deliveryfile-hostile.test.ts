@@ -93,3 +93,12 @@ test('rollout.env carries ROLLBACK_WINDOW only when the Deliveryfile sets it', (
   expect(parseDeliveryfile(`application: a/b\nrollback_window: 120\n${ENVS}`).data.rollback_window).toBe(120);
   expect(() => parseDeliveryfile(`application: a/b\nrollback_window: 1.5\n${ENVS}`)).toThrow(/^Deliveryfile:2:18 rollback_window: expected seconds the old color stays up after a switch \(0: off\): a whole number/);
 });
+
+test('deep nesting is one line, not a stack overflow', () => {
+  for (const d of [300, 5000]) {
+    expect(() => new YamlSource('c.yml', `a: ${'['.repeat(d)}${']'.repeat(d)}\n`)).toThrow(/^c\.yml:1:\d+: invalid YAML: (nested more than 200 levels deep|nested too deeply)$/);
+  }
+  let block = 'a:\n';
+  for (let i = 1; i < 400; i++) block += `${'  '.repeat(i)}- \n`;
+  expect(() => new YamlSource('c.yml', block)).toThrow(ConfigurationError);
+});
