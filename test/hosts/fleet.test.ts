@@ -291,7 +291,13 @@ describe('deploy, preview and rollback on the real hosts (action bundles)', () =
       expect(await served('/app/')).toEqual(w.hosts.map(() => '200 v3'));
 
       // h1 keeps 2 releases (v2, v3): the v1 image is gone there, and only there.
-      expect(await w.images(w.hosts[0])).not.toContain(refs.v1);
+      // rollout prunes after it reported the switch (the old color drains first): wait for it, bounded.
+      let h1Images = await w.images(w.hosts[0]);
+      for (let i = 0; i < 60 && h1Images.includes(refs.v1); i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        h1Images = await w.images(w.hosts[0]);
+      }
+      expect(h1Images, await w.exec(w.hosts[0], 'tail -5 /var/lib/rollout/shop/web/history.log; ls /var/lib/rollout/shop/web/releases')).not.toContain(refs.v1);
       for (const h of w.hosts.slice(1)) expect(await w.images(h)).toContain(refs.v1);
 
       const back = await runAction(bundles, 'rollback', fleetInputs(), {
