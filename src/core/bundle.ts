@@ -165,7 +165,7 @@ export function rolloutEnv(m: Manifest, loggingSet: readonly string[] = [], heal
 }
 
 function checkManifest(m: Manifest) {
-  if (!isReleaseId(m.release)) throw new ConfigurationError(`release id ${JSON.stringify(m.release)} must match [0-9A-Za-z._-]{1,64} (and not . or ..)`);
+  if (!isReleaseId(m.release)) throw new ConfigurationError(`release id ${JSON.stringify(m.release)} must match [0-9A-Za-z._-]{1,64} and not start with "."`);
   for (const s of m.services) if (!isServiceName(s)) throw new ConfigurationError(`bundle: invalid service name ${JSON.stringify(s)}`);
   for (const s of m.secrets) if (!isSecretName(s)) throw new ConfigurationError(`bundle: invalid secret name ${JSON.stringify(s)}: expected [A-Za-z0-9_.-]+`);
 }

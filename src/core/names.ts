@@ -7,7 +7,7 @@
 
 /** A group or an app: lower case, digits, dashes; a compose project part. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** Release id (docs/protocol.md), and never `.` or `..`. */
+/** Release id (docs/protocol.md); also never starting with `.` (isReleaseId). */
 export const RELEASE_PATTERN = /^[0-9A-Za-z._-]{1,64}$/;
 /** Compose service names as rollout accepts them. */
 export const SERVICE_PATTERN = /^[a-zA-Z0-9._-]+$/;
@@ -53,8 +53,9 @@ export function composeProjectName(application: string | Application, color: 'bl
   return `${joinedName(application)}_${color}`;
 }
 
+/** Not starting with `.`: rollout's own working names in releases/ do (docs/protocol.md). */
 export function isReleaseId(s: string): boolean {
-  return RELEASE_PATTERN.test(s) && s !== '.' && s !== '..';
+  return RELEASE_PATTERN.test(s) && !s.startsWith('.');
 }
 
 export function isSecretName(s: string): boolean {

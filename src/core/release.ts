@@ -22,5 +22,5 @@ export function sourceDateEpoch(env: NodeJS.ProcessEnv): Date | undefined {
 }
 
 export function releaseIdProblem(id: string): string | null {
-  return isReleaseId(id) ? null : `release id ${JSON.stringify(id)} must match [0-9A-Za-z._-]{1,64} (and not . or ..)`;
+  return isReleaseId(id) ? null : `release id ${JSON.stringify(id)} must match [0-9A-Za-z._-]{1,64} and not start with "."`;
 }
