@@ -15,7 +15,7 @@
  * release before. The second one stops waiting for hosts still switching
  * (they finish on their own) and brings back the ones that have switched.
  */
-import { rollbackWords, statusWords, versionWords, releasesWords, listWords, removeWords } from '../core/commands';
+import { commandLine, rollbackWords, statusWords, versionWords, releasesWords, listWords, removeWords } from '../core/commands';
 import { ExitCode, errorMessage } from '../core/errors';
 import { EXIT_CODES, PROTOCOL_VERSION } from '../core/events';
 import type { Logger } from '../core/logger';
@@ -423,6 +423,7 @@ export class FleetRun {
     const onFollowing = () => s.stop?.abort(this.following.signal.reason);
     this.following.signal.addEventListener('abort', onFollowing, { once: true });
     this.live.add(s);
+    this.line(s, `$ ${commandLine(s.command)}`);
     try {
       const r = await this.run(s, s.command, this.timeout, {
         stdin,
@@ -462,9 +463,10 @@ export class FleetRun {
       s.report.error = `${s.report.error ? s.report.error + '; ' : ''}no release before this run to return to`;
       return;
     }
-    this.line(s, `rolling back to ${to}`);
+    const words = rollbackWords(app, to, { deadline: this.timeout });
+    this.line(s, `rolling back to ${to}: $ ${commandLine(words)}`);
     try {
-      const r = await this.run(s, rollbackWords(app, to, { deadline: this.timeout }), this.timeout, {
+      const r = await this.run(s, words, this.timeout, {
         onEvent: (e) => {
           if (e.event === 'phase') this.line(s, e.phase);
         },

@@ -180,6 +180,28 @@ describe('delivery plan (in process)', () => {
     expect(out.text()).toMatch(/bundle: \d+ bytes, sha256 [0-9a-f]{64}/);
   });
 
+  test('every verb: plan rollback and remove print the exact words, the preflight and the way back', async () => {
+    const out = sink();
+    expect(await main(['plan', 'rollback', '--env', 'qa', '--file', SEED, '--to', 'r0', '--timeout', '90', '--json'], { stdout: out.stream, logger: new MemoryLogger(), env: {} })).toBe(0);
+    const j = JSON.parse(out.text());
+    expect([j.verb, j.release, j.preflight, j.undo]).toEqual(['rollback', 'r0', ['rollout version', 'rollout status bit-docker/teapot', 'rollout releases bit-docker/teapot'], 'rollout rollback bit-docker/teapot --to <its release before> --deadline 90']);
+    expect(j.hosts.map((h: { command: string }) => h.command)).toEqual(Array(2).fill('rollout rollback bit-docker/teapot --to r0 --deadline 90'));
+    const text = sink();
+    expect(await main(['plan', 'rollback', '--env', 'qa', '--file', SEED], { stdout: text.stream, logger: new MemoryLogger(), env: {} })).toBe(0);
+    expect(text.text()).toMatch(/^plan: rollback bit-docker\/teapot on qa, to the previous release \(preflight checks every host has the same\)$/m);
+    expect(text.text()).toMatch(/^0 +bitservicesdockerqabsa01\.mw\.server\.lan +\S+:22 +deploy +rollout rollback bit-docker\/teapot --deadline 600$/m);
+    const rm = sink();
+    expect(await main(['plan', 'remove', '--env', 'qa', '--file', SEED], { stdout: rm.stream, logger: new MemoryLogger(), env: {} })).toBe(0);
+    expect(rm.text()).toMatch(/ +rollout remove bit-docker\/teapot$/m);
+    expect(rm.text()).not.toMatch(/goes back/);
+    const dep = sink();
+    expect(await main(['plan', '--env', 'qa', '--file', SEED, '--release', 'r1'], { stdout: dep.stream, logger: new MemoryLogger(), env: {} })).toBe(0);
+    expect(dep.text()).toContain('  preflight on every host: rollout version; rollout status bit-docker/teapot\n  a switched host goes back (on failure or interrupt) with: rollout rollback bit-docker/teapot --to <its release before> --deadline 600\n');
+    const bad = new MemoryLogger();
+    expect(await main(['plan', 'frobnicate', '--env', 'qa', '--file', SEED], { stdout: sink().stream, logger: bad, env: {} })).toBe(2);
+    expect(bad.lines[0]).toMatch(/plan takes one verb \(deploy, rollback or remove\), got "frobnicate"/);
+  });
+
   test('a broken Deliveryfile: one clear line with file:line:col and path, exit 2', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'plan-'));
     const file = path.join(dir, 'Deliveryfile');

@@ -61,7 +61,7 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'plan',
-    summary: 'show what a deploy would do: hosts, batches, the exact rollout command, the bundle (contacts only cluster URLs)',
+    summary: 'show what a deploy (or rollback, remove) would do: hosts, batches, the exact rollout commands, the bundle (contacts only cluster URLs)',
     load: async () => (await import(/* webpackMode: "eager" */ './plan.js')).planCommand,
   },
   {

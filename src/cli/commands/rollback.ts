@@ -1,10 +1,28 @@
 import { planRollback } from '../../core/plan';
+import type { RollbackPlan } from '../../core/types';
 import { FleetRun, switchTarget, type FleetReport } from '../../fleet/executor';
 import { readCliOptions, type OptionValues } from '../args';
 import type { Command, RunContext } from '../command';
-import { SSH_OPTIONS, connectorFrom, fleetRequest, interruptSignal, loadFleet, printReport, withUser } from '../fleet';
+import { SSH_OPTIONS, connectorFrom, fleetRequest, interruptSignal, loadFleet, printReport, withUser, type FleetContext, type FleetRequest } from '../fleet';
 
 const OPTS = [...SSH_OPTIONS, 'to', 'on-failure'] as const;
+
+/** The rollback's plan (what `delivery plan rollback` prints and `delivery rollback` runs). */
+export function rollbackPlanOf({ df, env, hosts }: FleetContext, req: FleetRequest): RollbackPlan {
+  return planRollback({
+    application: df.data.application,
+    environment: env,
+    to: req.to ?? null,
+    hosts: withUser(hosts, req),
+    mode: df.mode,
+    batch: df.batch,
+    canary: df.canary,
+    concurrency: req.concurrency ?? df.concurrency,
+    onFailure: req.onFailure ?? df.onFailure,
+    router: df.router,
+    deadline: req.timeoutSeconds,
+  });
+}
 
 /** Rollback to the previous release, or to `to` (refused unless every host keeps it). The CLI, the rollback action and Jenkins call this. */
 export async function runRollback(ctx: RunContext, values: OptionValues): Promise<FleetReport> {
@@ -13,19 +31,7 @@ export async function runRollback(ctx: RunContext, values: OptionValues): Promis
   const connector = connectorFrom(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host });
   const stop = interruptSignal();
   try {
-    const plan = planRollback({
-      application: df.data.application,
-      environment: env,
-      to: req.to ?? null,
-      hosts: withUser(hosts, req),
-      mode: df.mode,
-      batch: df.batch,
-      canary: df.canary,
-      concurrency: req.concurrency ?? df.concurrency,
-      onFailure: req.onFailure ?? df.onFailure,
-      router: df.router,
-      deadline: req.timeoutSeconds,
-    });
+    const plan = rollbackPlanOf({ df, env, hosts }, req);
     const run = new FleetRun({ connector, logger: ctx.logger, timeoutSeconds: plan.deadline, signal: stop.signal, hurry: stop.hurry });
     return await run.switch('rollback', switchTarget(plan), { requireRelease: true });
   } finally {
