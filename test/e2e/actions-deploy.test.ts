@@ -19,7 +19,8 @@ import YAML from 'yaml';
 import { startWorld, type World } from '../world/world';
 import { ROOT, buildBundles, cleanup, runAction, secretNeedles, type ActionRun } from './actions-runner';
 
-const ID = 31;
+/** DELIVERY_TEST_WORLD_ID runs it on another world (when 31 is in use). */
+const ID = Number(process.env.DELIVERY_TEST_WORLD_ID ?? 31);
 const DIR = path.join(ROOT, '.tmp', `actions-deploy-${ID}`);
 const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 const DB_PASSWORD = 'db-Secret-Value-31x';
