@@ -124,7 +124,9 @@ const StatusResult = z.strictObject({
 const ReleasesResult = z.strictObject({
   ...resultBase,
   verb: z.literal('releases'),
-  releases: z.array(z.strictObject({ id: releaseId, current: z.boolean(), created: isoTime })).optional(),
+  releases: z
+    .array(z.strictObject({ id: releaseId, current: z.boolean(), created: isoTime, images: z.record(z.string(), z.string()).optional() }))
+    .optional(),
 });
 const ListResult = z.strictObject({
   ...resultBase,

@@ -28,6 +28,14 @@ rollout_on() {
     ROLLOUT_CONFIG="$(hv "$n" CONFIG)" runuser -u "$DEPLOY_USER" -- "$(hv "$n" ROOT)/usr/local/bin/rollout" "$@"
 }
 
+# rollout_with CONFIG ARGS...: rollout as the deploy user on host 1's script with another config file
+rollout_with() {
+  local cfg=$1
+  shift
+  env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="/home/$DEPLOY_USER" \
+    ROLLOUT_CONFIG="$cfg" runuser -u "$DEPLOY_USER" -- "$(hv 1 ROOT)/usr/local/bin/rollout" "$@"
+}
+
 # ssh_on N COMMAND: through the host's real sshd and the forced command
 ssh_on() {
   local n=$1
@@ -44,11 +52,12 @@ get_code() { curl -s -o /dev/null -m 3 -w '%{http_code}' "http://$(hv "$1" ADDR)
 #   --app G/A  --release ID  --tag v1|v2|v3|broken  --image REF  --path /p/ (route path; "" = no route)
 #   --host NAME  --strip 0|1  --secret NAME=VALUE  --docker-config FILE  --stable N  --timeout N
 #   --no-healthcheck  --router R  --manifest-app G/A  --compose FILE (own compose file)  --keep N
+#   --no-images (no IMAGES: the compose file's own image tags are pulled and pinned by rollout)
 make_bundle() {
   local out=$1
   shift
   local app=g/app release=r1 tag=v1 image="" path=/app/ host="" strip=1 dconf="" stable=1 timeout=20
-  local nohc=0 router="" mapp="" compose="" keep="" health_path=""
+  local nohc=0 router="" mapp="" compose="" keep="" health_path="" noimages=0
   local -a secrets=()
   while (($#)); do
     case "$1" in
@@ -64,6 +73,7 @@ make_bundle() {
       --stable) stable=$2 ;;
       --timeout) timeout=$2 ;;
       --no-healthcheck) nohc=1; shift; continue ;;
+      --no-images) noimages=1; shift; continue ;;
       --router) router=$2 ;;
       --manifest-app) mapp=$2 ;;
       --compose) compose=$2 ;;
@@ -110,7 +120,7 @@ ENV_FILES=app.env
 SERVICES=web
 LOGGING_SET=
 HEALTHCHECK_SET=$hcset
-IMAGES=web=$image
+IMAGES=$( ((noimages)) || printf 'web=%s' "$image")
 ROUTE_SERVICE=$route_service
 ROUTE_PORT=$route_port
 ROUTE_PATH=$path
@@ -138,7 +148,7 @@ EOF
   "compose_files": ["docker-compose.yml"],
   "env_files": ["app.env"],
   "services": ["web"],
-  "images": { "web": "$image" },
+  "images": { $( ((noimages)) || printf '"web": "%s"' "$image") },
   "route": $route,
   "health": { "timeout": $timeout, "stable": $stable, "path": null },
   "keep": ${keep:-5},
