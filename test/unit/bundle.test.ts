@@ -7,6 +7,8 @@ import { Parser, type ReadEntry } from 'tar';
 import { describe, expect, test } from 'vitest';
 import { appPathProblem, buildBundle, rolloutEnv, type BundleInput } from '../../src/core/bundle';
 import { ConfigurationError } from '../../src/core/errors';
+import { isReleaseId } from '../../src/core/names';
+import { releaseIdProblem } from '../../src/core/release';
 import type { Manifest } from '../../src/core/types';
 
 interface Read {
@@ -253,9 +255,7 @@ test('a file that is also a folder of another file is refused', () => {
   expect(() => buildBundle(input({ files: [...input().files, { path: 'env', content: '' }] }))).toThrow(/^bundle: app\/env is both a file and a folder/);
 });
 
-test('release ids starting with "." are refused, as rollout refuses them (its own working names start with a dot)', async () => {
-  const { isReleaseId } = await import('../../src/core/names');
-  const { releaseIdProblem } = await import('../../src/core/release');
+test('release ids starting with "." are refused, as rollout refuses them (its own working names start with a dot)', () => {
   for (const id of ['.', '..', '.incoming.x', '.current.tmp']) expect(isReleaseId(id), id).toBe(false);
   for (const id of ['rel.tmp', 'current', '20261201T000000Z-abc1234', 'v1.2']) expect(isReleaseId(id), id).toBe(true);
   expect(releaseIdProblem('.x')).toBe('release id ".x" must match [0-9A-Za-z._-]{1,64} and not start with "."');
