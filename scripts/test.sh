@@ -5,7 +5,8 @@
 #
 #   npm test                 everything
 #   npm test -- unit         only the fast unit tests
-#   npm test -- e2e|bats     only that part
+#   npm test -- e2e|bats|hosts  only that part (hosts: the core real-host scenario,
+#                            test/hosts/fleet.test.ts; the rest: npm run test:hosts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,7 +44,7 @@ run_vitest() {
 
 run_bats() {
   echo "==> shellcheck" >&2
-  local scripts=(src/host/rollout src/host/install.sh scripts/*.sh scripts/bench/*.sh test/world/*.sh)
+  local scripts=(src/host/rollout src/host/install.sh scripts/*.sh scripts/bench/*.sh test/world/*.sh test/hosts/*.sh)
   local existing=()
   for f in "${scripts[@]}"; do [[ -f "$f" ]] && existing+=("$f"); done
   if shellcheck -x "${existing[@]}"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
@@ -58,9 +59,10 @@ run_bats() {
 case "$part" in
   unit) run_vitest unit ;;
   e2e) run_vitest e2e ;;
+  hosts) run_vitest hosts ;;
   bats) run_bats ;;
-  all) run_vitest unit; run_bats; run_vitest e2e ;;
-  *) echo "usage: npm test [-- unit|e2e|bats]" >&2; exit 2 ;;
+  all) run_vitest unit; run_bats; run_vitest e2e; run_vitest hosts ;;
+  *) echo "usage: npm test [-- unit|e2e|bats|hosts]" >&2; exit 2 ;;
 esac
 
 echo "tests: $passed passed, $failed failed, $skipped skipped"
