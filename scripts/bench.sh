@@ -6,20 +6,27 @@
 #   npm run bench -- --quick         3 deploy/rollback cycles, fan-out at 1 and 5 hosts
 #   npm run bench -- --skip-fanout   no fan-out run; the table of the last one
 #                                    (.tmp/bench/fanout.md) is included if present
+#   npm run bench -- --only-targets  only the issue 13 targets (rows 1–5) and the fan-out
 #
-# Parts: scripts/bench/deploys.mjs (zero downtime through the balancer,
+# Parts: scripts/bench/targets.mjs (issue 13: deploy against the floor and
+# against docker-rollout, instant rollback, startup, 60 apps on one host;
+# worlds 106 and 107; DOCKER_ROLLOUT names the wowu/docker-rollout script,
+# default /work/shared/anchors/docker-rollout/docker-rollout, and row 2 is
+# skipped, saying so, when it is missing), scripts/bench/table.mjs (the six
+# issue 13 rows on top), scripts/bench/deploys.mjs (zero downtime through the balancer,
 # rollback vs deploy per host, action overhead; world 45) and
-# scripts/bench/fanout.mjs (fan-out, from the fleet issue; world 29),
+# scripts/bench/fanout.mjs (fan-out to 1, 20, 100 hosts dry-run, 1 and 20 full; world 29),
 # scripts/bench/parse.mjs (parse time of big compose files: linear or not).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-quick=0 skip_fanout=0
+quick=0 skip_fanout=0 only_targets=0
 for a in "$@"; do
   case "$a" in
     --quick) quick=1 ;;
     --skip-fanout) skip_fanout=1 ;;
-    *) echo "usage: npm run bench [-- --quick] [-- --skip-fanout]" >&2; exit 2 ;;
+    --only-targets) only_targets=1 ;;
+    *) echo "usage: npm run bench [-- --quick] [-- --skip-fanout] [-- --only-targets]" >&2; exit 2 ;;
   esac
 done
 
@@ -33,18 +40,27 @@ mkdir -p "$out"
 echo "bench: bundling the sources into $out/dist (what dist/ holds after npm run build)" >&2
 node scripts/build.mjs --out "$out/dist" >&2
 
-cycles=10 hosts=1,5,20
-((quick)) && cycles=3 hosts=1,5
+cycles=10 hosts=1,20,100 full_hosts=1,20 runs=5 apps=60
+((quick)) && cycles=3 hosts=1,5 full_hosts=1,5 runs=3 apps=12
 
-node scripts/bench/deploys.mjs "$out/dist" "$out/deploys.md" --cycles "$cycles"
-node scripts/bench/parse.mjs "$out/dist" "$out/parse.md"
+node scripts/bench/targets.mjs "$out/dist" "$out/targets.md" --runs "$runs" --apps "$apps" || echo "bench: targets.mjs failed; see its output" >&2
+if ((only_targets)); then
+  : >"$out/deploys.md"
+  : >"$out/parse.md"
+else
+  node scripts/bench/deploys.mjs "$out/dist" "$out/deploys.md" --cycles "$cycles"
+  node scripts/bench/parse.mjs "$out/dist" "$out/parse.md"
+fi
 fanout_ok=1
 if ((skip_fanout)); then
   if [[ -s .tmp/bench/fanout.md ]]; then
     { cat .tmp/bench/fanout.md; echo; echo "(fan-out table from an earlier run of scripts/bench/fanout.mjs on this machine, $(date -u -r .tmp/bench/fanout.md +%Y-%m-%dT%H:%MZ))"; } >"$out/fanout.md"
+    if [[ -s .tmp/bench/fanout.json ]]; then cp .tmp/bench/fanout.json "$out/fanout.json"; fi
   fi
 elif [[ -f scripts/bench/fanout.mjs ]]; then
-  node scripts/bench/fanout.mjs "$out/fanout.md" --hosts "$hosts" || fanout_ok=0
+  node scripts/bench/fanout.mjs "$out/fanout.md" --hosts "$hosts" --full-hosts "$full_hosts" || fanout_ok=0
+  mkdir -p .tmp/bench
+  if ((fanout_ok)); then cp "$out/fanout.md" "$out/fanout.json" .tmp/bench/; fi
 fi
 
 {
@@ -60,6 +76,8 @@ the hosts, the balancer and the load generator share the cores. Figures
 from another machine will differ; the ratios are what to compare.
 
 EOF
+  node scripts/bench/table.mjs "$out/targets.json" "$out/fanout.json"
+  if [[ -s "$out/targets.md" ]]; then cat "$out/targets.md"; echo; fi
   cat "$out/deploys.md"
   echo
   cat "$out/parse.md"

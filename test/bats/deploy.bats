@@ -178,6 +178,7 @@ json_field() { printf '%s' "$1" | jq -r "$2"; }
   deploy_release p1 v1 --keep 1
   deploy_release p2 v3 --keep 1
   [ "$status" -eq 0 ]
+  app_idle 1 g/app # pruning runs after the result
   run ls "$H1_STATE/g/app/releases"
   [ "$(printf '%s\n' "$output" | tr '\n' ' ')" = "p1 p2 " ]
   ! docker image inspect "$ref" >/dev/null 2>&1

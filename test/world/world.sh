@@ -175,8 +175,11 @@ start_host() {
   mkdir -p "$hd"
   chmod 755 "$hd"
   [[ -f "$hd/ssh_host_ed25519_key" ]] || ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$hd/ssh_host_ed25519_key"
+  # 8 backends unless WORLD_POOL says a number or "default" (install.sh's own)
+  local -a pool_args=(--pool "${WORLD_POOL:-8}")
+  [[ "${WORLD_POOL:-}" == default ]] && pool_args=()
   bash "$REPO/src/host/install.sh" --root "$root" --user "$DEPLOY_USER" --key "$W/client_key.pub" \
-    --router "$router" --http-addr "$addr" --http-port "$HTTP_PORT" --publish-addr "$addr" --pool 8 \
+    --router "$router" --http-addr "$addr" --http-port "$HTTP_PORT" --publish-addr "$addr" ${pool_args[@]+"${pool_args[@]}"} \
     --set "PROJECT_PREFIX=w${ID}h${i}-" --set DRAIN_SECONDS=1 --set HEALTH_TIMEOUT=30 \
     --set KEEP_RELEASES=3 --set LOCK_WAIT=2 --set "ROLLOUT_HOST=$name" --set ROLLBACK_WINDOW=0 \
     ${TRAEFIK_NET:+--set "TRAEFIK_NETWORK=$TRAEFIK_NET"} 2>"$hd/install.log" \

@@ -1,0 +1,448 @@
+#!/usr/bin/env node
+// The issue 13 targets, each a ratio against its anchor measured side by
+// side in this run (medians of pairs), on test world 106 (one host):
+//
+//  1. deploy against the floor: the app's own `docker run` → healthy, plus
+//     the drain (DRAIN_SECONDS);
+//  2. deploy against wowu/docker-rollout on the same engine and image
+//     (DOCKER_ROLLOUT, default /work/shared/anchors/docker-rollout/docker-rollout);
+//  3. rollback inside the rollback window (router switch only; client wall
+//     and on the host) and after it (kept containers started), against the
+//     deploy of the same pair, under keep-alive load;
+//  4. startup: the action's first byte at the host over a bare `node -e 0`;
+//  5. 60 apps + 10 previews on one host with the default pool (world 107):
+//     the 60th deploy against the first, router memory, map size.
+//
+//   node scripts/bench/targets.mjs DIST OUT.md [--runs N] [--apps N] [--skip-scale]
+//
+// Writes OUT.md (the tables with the per-phase figures) and OUT.json (the
+// rows for the summary table of scripts/bench/table.mjs).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
+const pos = args.filter((a, i) => !a.startsWith('--') && !['--runs', '--apps'].includes(args[i - 1]));
+const [DIST, OUT] = pos.map((p) => p && path.resolve(p));
+if (!DIST || !OUT) {
+  console.error('usage: targets.mjs DIST OUT.md [--runs N] [--apps N] [--skip-scale]');
+  process.exit(2);
+}
+const RUNS = Number(opt('--runs', 5));
+const APPS = Number(opt('--apps', 60));
+const PREVIEWS = Math.round(APPS / 6);
+const ID = 106;
+const SCALE_ID = 107;
+const ANCHOR = process.env.DOCKER_ROLLOUT ?? '/work/shared/anchors/docker-rollout/docker-rollout';
+const DIR = path.join(ROOT, '.tmp', `bench-${ID}`);
+const say = (m) => console.error(`targets: ${m}`);
+const sh = (cmd, a, o = {}) => execFileSync(cmd, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26, ...o });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+const secs = (x) => (Number.isFinite(x) ? `${x.toFixed(2)} s` : '–');
+const now = () => performance.now() / 1000;
+
+function worldUp(id, env = {}) {
+  sh('bash', [path.join(ROOT, 'test/world/world.sh'), 'up', String(id), '1'], { env: { ...process.env, ...env } });
+  const w = {};
+  for (const l of readFileSync(path.join(ROOT, '.tmp', `world-${id}`, 'world.env'), 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(l);
+    if (m) w[m[1]] = m[2].replace(/^"|"$/g, '');
+  }
+  return w;
+}
+const worlds = [];
+process.on('exit', () => {
+  for (const id of worlds) spawnSync('bash', [path.join(ROOT, 'test/world/world.sh'), 'down', String(id)], { stdio: 'inherit' });
+  spawnSync('docker', ['compose', '-p', 'h6anchor', 'down', '-t', '1'], { stdio: 'ignore', cwd: DIR });
+});
+/** Sets KEY=VALUE in a host's rollout config (the last line wins). */
+function setConfig(file, key, value) {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => !l.startsWith(`${key}=`) && l !== '');
+  writeFileSync(file, [...lines, `${key}=${value}`, ''].join('\n'));
+}
+
+// ---------------------------------------------------------------- world 106
+say(`world ${ID}, one host`);
+worlds.push(ID);
+const W = worldUp(ID);
+rmSync(DIR, { recursive: true, force: true });
+mkdirSync(DIR, { recursive: true });
+const repo = W.TEST_IMAGE;
+const dockerEnv = { ...process.env, DOCKER_CONFIG: W.REGISTRY_DOCKER_CONFIG };
+const digestOf = (ref) =>
+  sh('docker', ['image', 'inspect', '--format', '{{range .RepoDigests}}{{println .}}{{end}}', ref])
+    .split('\n')
+    .find((l) => l.startsWith(repo + '@sha256:'));
+// Two images, both on the host: deploys alternate between them, so no deploy
+// pulls (the floor does not pull either).
+sh('docker', ['pull', '-q', `${repo}:v1`], { env: dockerEnv });
+sh('docker', ['pull', '-q', `${repo}:v2`], { env: dockerEnv });
+const IMG = [digestOf(`${repo}:v1`), digestOf(`${repo}:v2`)];
+const CONFIG = W.H1_CONFIG;
+const DRAIN = Number(/^DRAIN_SECONDS=(\d+)$/m.exec(readFileSync(CONFIG, 'utf8'))?.[1] ?? 5);
+setConfig(CONFIG, 'ROLLBACK_WINDOW', '300');
+
+const cluster = YAML.parse(readFileSync(W.CLUSTER_FILE, 'utf8'));
+const h1 = cluster.hosts[0];
+writeFileSync(path.join(DIR, 'fb.yml'), YAML.stringify({ http_port: cluster.http_port, hosts: [{ ...h1, port: 2223 }] }));
+const knownHosts = readFileSync(W.KNOWN_HOSTS, 'utf8');
+const hostKey = knownHosts.split('\n').find((l) => l.startsWith(`[${h1.host}]:2222 `)).split(' ').slice(1).join(' ');
+writeFileSync(path.join(DIR, 'known_hosts'), knownHosts + `[${h1.host}]:2223 ${hostKey}\n`);
+const deliveryfile = (app, routePath, cl) => ({
+  version: 1.0,
+  application: app,
+  router: 'haproxy',
+  registry: W.REGISTRY,
+  route: { service: 'web', port: 8080, path: routePath, strip_prefix: true },
+  health: { timeout: 60, stable: 1 },
+  images: { web: repo },
+  environments: { one: { cluster: [cl], files: ['compose.yml'] } },
+});
+writeFileSync(path.join(DIR, 'Deliveryfile'), YAML.stringify(deliveryfile('bench/web', '/web/', W.CLUSTER_FILE)));
+writeFileSync(path.join(DIR, 'Deliveryfile.fb'), YAML.stringify(deliveryfile('bench/web', '/web/', 'fb.yml')));
+writeFileSync(path.join(DIR, 'compose.yml'), `services:\n  web:\n    image: ${repo}:v1\n    init: true\n`);
+const cliEnv = (file = 'Deliveryfile') => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  DELIVERY_FILE: path.join(DIR, file),
+  DELIVERY_SSH_KEY: readFileSync(W.SSH_KEY, 'utf8'),
+  DELIVERY_KNOWN_HOSTS: readFileSync(path.join(DIR, 'known_hosts'), 'utf8'),
+  DELIVERY_REGISTRY_USERNAME: W.REGISTRY_USER,
+  DELIVERY_REGISTRY_PASSWORD: W.REGISTRY_PASSWORD,
+});
+const CLI = path.join(DIST, 'cli', 'index.js');
+/** `delivery VERB` → wall seconds (throws on failure). */
+function delivery(verb, extra = [], file = 'Deliveryfile') {
+  const t0 = now();
+  const r = spawnSync(process.execPath, [CLI, verb, '--env', 'one', '--json', ...extra], { env: cliEnv(file), encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wall = now() - t0;
+  if (r.status !== 0) {
+    console.error(r.stdout.slice(-3000), r.stderr.slice(-3000));
+    throw new Error(`delivery ${verb} exited ${r.status}`);
+  }
+  return wall;
+}
+const STATE = W.H1_STATE;
+/** Waits (not timed) until rollout's work after the last switch is done. */
+function idle(app = 'bench/web', state = STATE) {
+  const lock = path.join(state, app, 'lock');
+  if (existsSync(lock)) spawnSync('flock', ['-w', '120', lock, 'true']);
+}
+/** rollout run on the host itself (as the deploy user), wall seconds. */
+function onHost(...words) {
+  const t0 = now();
+  const r = spawnSync('runuser', ['-u', W.DEPLOY_USER, '--', 'env', `ROLLOUT_CONFIG=${CONFIG}`, path.join(W.H1_ROOT, 'usr/local/bin/rollout'), ...words], { encoding: 'utf8' });
+  const wall = now() - t0;
+  if (r.status !== 0) throw new Error(`rollout ${words.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`);
+  return wall;
+}
+
+// The floor: the app's own container, started and watched until healthy.
+function floor(image) {
+  const t0 = now();
+  const id = sh('docker', ['run', '-d', '--init', image]).trim();
+  let st = '';
+  while (st !== 'healthy' && now() - t0 < 60) {
+    st = spawnSync('docker', ['inspect', '--format', '{{.State.Health.Status}}', id], { encoding: 'utf8' }).stdout.trim();
+  }
+  const t = now() - t0;
+  spawnSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
+  if (st !== 'healthy') throw new Error('the floor container never became healthy');
+  return t;
+}
+
+// docker-rollout: a compose project of its own on the same engine and image.
+const haveAnchor = existsSync(ANCHOR);
+writeFileSync(path.join(DIR, 'anchor.yml'), 'services:\n  web:\n    image: ${IMAGE}\n    init: true\n');
+function anchor(image) {
+  const env = { ...process.env, IMAGE: image };
+  const t0 = now();
+  sh('sh', [ANCHOR, 'rollout', '-f', path.join(DIR, 'anchor.yml'), '-p', 'h6anchor', 'web'], { env, cwd: DIR, stdio: ['ignore', 'ignore', 'ignore'] });
+  return now() - t0;
+}
+
+// per-phase figures from the host's run logs (rollout's event times)
+function phasesOf(app = 'bench/web', state = STATE) {
+  const runs = path.join(state, app, 'runs');
+  const out = {};
+  for (const f of readdirSync(runs).filter((x) => x.endsWith('.log'))) {
+    const ev = readFileSync(path.join(runs, f), 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const at = (ph) => Date.parse(ev.find((x) => x.phase === ph)?.time ?? '') / 1000;
+    const res = ev.find((x) => x.event === 'result');
+    out[f] = { starting: at('starting'), healthy: at('healthy'), switching: at('switching'), result: Date.parse(res?.time ?? '') / 1000, first: Date.parse(ev[0]?.time ?? '') / 1000 };
+  }
+  return out;
+}
+
+say('deploying the first release and starting the load');
+delivery('deploy', ['--images', `web=${IMG[0]}`]);
+idle();
+if (haveAnchor) anchor(IMG[0]);
+const stopFile = path.join(DIR, 'load.stop');
+const URL_ = `http://${h1.host}:${cluster.http_port}/web/`;
+const load = spawn(process.execPath, [path.join(ROOT, 'scripts/bench/load.mjs'), URL_, '--connections', '4', '--max-seconds', '1200', '--stop-file', stopFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+let loadOut = '';
+load.stdout.on('data', (c) => (loadOut += c));
+const loadDone = new Promise((r) => load.on('exit', r));
+await sleep(500);
+
+const P = { floor: [], anchor: [], deploy: [], rbIn: [], rbInHost: [], deployB: [], rbAfter: [] };
+for (let i = 1; i <= RUNS; i++) {
+  const img = IMG[i % 2];
+  P.floor.push(floor(img) + DRAIN);
+  if (haveAnchor) P.anchor.push(anchor(img));
+  P.deploy.push(delivery('deploy', ['--images', `web=${img}`]));
+  idle();
+  P.rbIn.push(delivery('rollback'));
+  idle();
+  // and back, on the host itself: the same router switch without SSH and node
+  P.rbInHost.push(onHost('rollback', 'bench/web'));
+  idle();
+  say(`  run ${i}: floor ${secs(P.floor.at(-1))}, docker-rollout ${secs(P.anchor.at(-1))}, deploy ${secs(P.deploy.at(-1))}, rollback in the window ${secs(P.rbIn.at(-1))} (host ${secs(P.rbInHost.at(-1))})`);
+}
+// after the window: a 1 s window, wait until the timer stopped the old color
+setConfig(CONFIG, 'ROLLBACK_WINDOW', '1');
+for (let i = 1; i <= Math.max(3, Math.ceil(RUNS / 2)); i++) {
+  P.deployB.push(delivery('deploy', ['--images', `web=${IMG[i % 2]}`]));
+  idle();
+  for (let k = 0; k < 100 && !/ stopped$/.test(readFileSync(path.join(STATE, 'bench/web/standby'), 'utf8').trim()); k++) await sleep(100);
+  await sleep(200);
+  idle();
+  P.rbAfter.push(delivery('rollback'));
+  idle();
+  say(`  after the window: deploy ${secs(P.deployB.at(-1))}, rollback (kept containers started) ${secs(P.rbAfter.at(-1))}`);
+}
+setConfig(CONFIG, 'ROLLBACK_WINDOW', '300');
+writeFileSync(stopFile, '');
+await loadDone;
+const loadResult = JSON.parse(loadOut);
+const ph = Object.entries(phasesOf());
+const deployPh = ph.filter(([f]) => /-deploy-/.test(f)).map(([, p]) => p).filter((p) => Number.isFinite(p.starting));
+const instantPh = ph.filter(([f]) => /-rollback-/.test(f)).map(([, p]) => p).filter((p) => !Number.isFinite(p.starting));
+
+// ---------------------------------------------------------------- 4 startup
+say('startup: node -e 0 against the action and the CLI, first byte at the host');
+const fbFile = path.join(DIR, 'first-byte.log');
+const fwd = spawn(process.execPath, [path.join(ROOT, 'scripts/bench/first-byte.mjs'), `${h1.host}:2223`, `${h1.host}:2222`, fbFile], { stdio: 'ignore' });
+process.on('exit', () => fwd.kill());
+await sleep(500);
+const lastFirstByte = () => {
+  const lines = existsSync(fbFile) ? readFileSync(fbFile, 'utf8').trim().split('\n').filter(Boolean) : [];
+  return lines.length ? Number(lines[lines.length - 1].split(' ')[0]) : NaN;
+};
+const actionEnv = (image) => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  INPUT_ENVIRONMENT: 'one',
+  INPUT_DELIVERYFILE: path.join(DIR, 'Deliveryfile.fb'),
+  'INPUT_SSH-KEY': cliEnv().DELIVERY_SSH_KEY,
+  'INPUT_KNOWN-HOSTS': cliEnv().DELIVERY_KNOWN_HOSTS,
+  INPUT_IMAGES: `web=${image}`,
+  'INPUT_REGISTRY-USERNAME': W.REGISTRY_USER,
+  'INPUT_REGISTRY-PASSWORD': W.REGISTRY_PASSWORD,
+  GITHUB_OUTPUT: path.join(DIR, 'github-output'),
+  GITHUB_STEP_SUMMARY: path.join(DIR, 'github-summary'),
+  RUNNER_TEMP: DIR,
+});
+const S = { node: [], action: [], cli: [], help: [] };
+const ACTION = path.join(DIST, 'deploy', 'index.js');
+for (let i = 0; i < 7; i++) {
+  let t = Date.now();
+  spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  S.node.push(Date.now() - t);
+  writeFileSync(path.join(DIR, 'github-output'), '');
+  writeFileSync(path.join(DIR, 'github-summary'), '');
+  idle();
+  t = Date.now();
+  const a = spawnSync(process.execPath, [ACTION], { env: actionEnv(IMG[i % 2]), encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (a.status !== 0) console.error(a.stdout.slice(-2000));
+  S.action.push(lastFirstByte() - t);
+  idle();
+  t = Date.now();
+  const c = spawnSync(process.execPath, [CLI, 'deploy', '--env', 'one', '--images', `web=${IMG[(i + 1) % 2]}`], { env: cliEnv('Deliveryfile.fb'), encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (c.status !== 0) console.error(c.stderr.slice(-2000));
+  S.cli.push(lastFirstByte() - t);
+  t = Date.now();
+  spawnSync(process.execPath, [CLI, '--help'], { stdio: 'ignore' });
+  S.help.push(Date.now() - t);
+}
+fwd.kill();
+const pairs = (a, b, fn) => a.map((x, i) => fn(x, b[i]));
+
+// ---------------------------------------------------------------- 5 scale
+let scale = null;
+if (!args.includes('--skip-scale')) {
+  say(`scale: ${APPS} apps and ${PREVIEWS} previews, one after another, to one host with the default pool (world ${SCALE_ID})`);
+  worlds.push(SCALE_ID);
+  const V = worldUp(SCALE_ID, { WORLD_POOL: 'default' });
+  const vcfg = readFileSync(V.H1_CONFIG, 'utf8');
+  const pool = /^HAPROXY_POOL_SIZE=(\d+)$/m.exec(vcfg)?.[1] ?? '(rollout default)';
+  const sdir = path.join(DIR, 'scale');
+  mkdirSync(sdir, { recursive: true });
+  // A host with 70 apps does not health-check each 3 times a second: the
+  // check runs every 300 ms while the container starts, then every 30 s.
+  writeFileSync(
+    path.join(sdir, 'compose.yml'),
+    `services:\n  web:\n    image: ${V.TEST_IMAGE}:v1\n    init: true\n    network_mode: bridge\n    healthcheck:\n` +
+      `      test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8080/health || exit 1"]\n` +
+      `      interval: 30s\n      timeout: 2s\n      retries: 2\n      start_period: 60s\n      start_interval: 300ms\n`,
+  );
+  const venv = (file) => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DELIVERY_FILE: file,
+    DELIVERY_SSH_KEY: readFileSync(V.SSH_KEY, 'utf8'),
+    DELIVERY_KNOWN_HOSTS: readFileSync(V.KNOWN_HOSTS, 'utf8'),
+    DELIVERY_REGISTRY_USERNAME: V.REGISTRY_USER,
+    DELIVERY_REGISTRY_PASSWORD: V.REGISTRY_PASSWORD,
+  });
+  const hapPid = () => Number(readFileSync(path.join(ROOT, '.tmp', `world-${SCALE_ID}`, 'h1', 'haproxy.pid'), 'utf8').trim().split('\n')[0]);
+  const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  const rss0 = rssMb(hapPid());
+  const walls = [];
+  const names = [...Array.from({ length: APPS }, (_, i) => `app${String(i + 1).padStart(2, '0')}`), ...Array.from({ length: PREVIEWS }, (_, i) => `app01-pr-${i + 1}`)];
+  let failed = '';
+  for (const [i, name] of names.entries()) {
+    const file = path.join(sdir, `Deliveryfile.${name}`);
+    const df = deliveryfile(`scale/${name}`, `/${name}/`, V.CLUSTER_FILE);
+    df.images = { web: V.TEST_IMAGE };
+    df.registry = V.REGISTRY;
+    writeFileSync(file, YAML.stringify(df));
+    const t0 = now();
+    const r = spawnSync(process.execPath, [CLI, 'deploy', '--env', 'one', '--json', '--images', `web=${V.TEST_IMAGE}:v1`], { env: venv(file), cwd: sdir, encoding: 'utf8', maxBuffer: 1 << 26 });
+    walls.push(now() - t0);
+    if (r.status !== 0) {
+      failed = `${name} (deploy ${i + 1}) exited ${r.status}: ${(r.stderr.match(/rollout: .*/g) ?? [r.stderr.slice(-300)]).slice(-1)[0]}`;
+      say(failed);
+      break;
+    }
+    idle(`scale/${name}`, V.H1_STATE);
+    if ((i + 1) % 10 === 0) say(`  ${i + 1} deployed, last ${secs(walls.at(-1))}`);
+  }
+  let served = 0;
+  for (const name of names.slice(0, walls.length)) {
+    const r = spawnSync('curl', ['-s', '-m', '3', `http://${V.H1_ADDR}:${V.H1_HTTP_PORT}/${name}/`], { encoding: 'utf8' });
+    if (r.stdout.trim() === 'v1') served++;
+  }
+  const mapDir = path.join(V.H1_ROOT, 'etc/haproxy/delivery');
+  const mapLines = readFileSync(path.join(mapDir, 'paths.map'), 'utf8').split('\n').filter(Boolean).length;
+  const mapBytes = readFileSync(path.join(mapDir, 'paths.map')).length;
+  const apps = walls.slice(0, APPS);
+  scale = {
+    pool,
+    deployed: walls.length,
+    wanted: names.length,
+    served,
+    failed,
+    first: median(apps.slice(0, 3)),
+    last: median(apps.slice(-3)),
+    firstOne: apps[0],
+    lastOne: apps[APPS - 1],
+    previews: median(walls.slice(APPS)),
+    rss0,
+    rss1: rssMb(hapPid()),
+    mapLines,
+    mapBytes,
+  };
+}
+
+// ---------------------------------------------------------------- report
+const rDeployFloor = median(pairs(P.deploy, P.floor, (d, f) => d / f));
+const rDeployAnchor = haveAnchor ? median(pairs(P.deploy, P.anchor, (d, a) => d / a)) : NaN;
+const rRbIn = median(pairs(P.rbIn, P.deploy, (r, d) => r / d));
+const rRbAfter = median(pairs(P.rbAfter, P.deployB, (r, d) => r / d));
+const startupOver = median(pairs(S.action, S.node, (a, n) => a - n));
+const cliOver = median(pairs(S.cli, S.node, (a, n) => a - n));
+const m = (xs) => median(xs);
+const rows = [
+  { n: 1, what: 'deploy, one host, against the floor (own `docker run` → healthy + drain)', value: rDeployFloor, fmt: `${f2(rDeployFloor)} ×`, target: '≤ 1.5 ×', met: rDeployFloor <= 1.5 },
+  haveAnchor
+    ? { n: 2, what: 'deploy against wowu/docker-rollout, same host, engine and image', value: rDeployAnchor, fmt: `${f2(rDeployAnchor)} ×`, target: '≤ 1.0 ×', met: rDeployAnchor <= 1.0 }
+    : { n: 2, what: 'deploy against wowu/docker-rollout', fmt: `skipped: no docker-rollout at ${ANCHOR} (set DOCKER_ROLLOUT)`, target: '≤ 1.0 ×', met: null },
+  {
+    n: 3,
+    what: 'rollback inside the window (client / host) and after it, against a deploy; failed requests under load',
+    fmt: `${f2(rRbIn)} × / ${secs(m(P.rbInHost))} on the host; after: ${f2(rRbAfter)} ×; ${loadResult.failures} failed of ${loadResult.requests}`,
+    target: '≤ 0.2 × / ≤ 0.25 s; ≤ 0.6 ×; 0',
+    met: rRbIn <= 0.2 && m(P.rbInHost) <= 0.25 && rRbAfter <= 0.6 && loadResult.failures === 0,
+  },
+  { n: 4, what: 'startup: action start → first byte at the host, over `node -e 0`', value: startupOver, fmt: `+${Math.round(startupOver)} ms`, target: '≤ +150 ms', met: startupOver <= 150 },
+  scale
+    ? {
+        n: 5,
+        what: `${scale.wanted - PREVIEWS} apps + ${PREVIEWS} previews on one host (pool ${scale.pool}): deploy ${APPS} against deploy 1 (medians of 3)`,
+        fmt: `${f2(scale.last / scale.first)} ×; ${scale.deployed}/${scale.wanted} deployed, ${scale.served} serving; HAProxy ${scale.rss1.toFixed(1)} MB RSS; paths.map ${scale.mapLines} lines`,
+        target: '≤ 1.2 ×, all deployed',
+        met: scale.last / scale.first <= 1.2 && scale.deployed === scale.wanted && scale.served === scale.wanted,
+      }
+    : { n: 5, what: '60 apps + 10 previews on one host', fmt: 'skipped (--skip-scale)', target: '≤ 1.2 ×', met: null },
+];
+const sm = (xs) => secs(median(xs));
+const md = `## Issue 13: deploys near the floor, instant rollback, scale (\`scripts/bench/targets.mjs\`)
+
+Test world ${ID}: one host (sshd + rollout + HAProxy), \`DRAIN_SECONDS=${DRAIN}\`, the
+world's test app (busybox httpd, Docker health check every 300 ms). ${RUNS} runs;
+each run measures, one right after the other: the floor, docker-rollout,
+a deploy, a rollback, the rollback back on the host. Deploys alternate
+between two images already on the host (no pull: the floor does not pull
+either). Between two measured commands the bench waits (untimed) until
+rollout's work after the previous switch (the old color's drain and stop,
+pruning) is done: that work no longer delays the client, and in real use
+the next deploy comes minutes later.
+
+Commands:
+
+\`\`\`
+docker run -d --init IMAGE; docker inspect … until healthy            # the floor (+ DRAIN_SECONDS)
+IMAGE=… sh docker-rollout rollout -f anchor.yml -p h6anchor web               # wowu/docker-rollout v0.13
+delivery deploy --env one --json --images web=REPO@sha256:…           # through SSH, HAProxy switch
+delivery rollback --env one --json                                    # inside the window (300 s)
+runuser -u delivery-deploy -- rollout rollback bench/web              # the same on the host itself
+delivery rollback … after ROLLBACK_WINDOW=1 s passed                  # kept containers started
+node dist/deploy/index.js; node -e 0                                  # first byte through scripts/bench/first-byte.mjs
+\`\`\`
+
+| per run (median of ${RUNS}) | seconds |
+| --- | --- |
+| the floor: \`docker run\` → healthy, + ${DRAIN} s drain | ${sm(P.floor)} |
+| wowu/docker-rollout (scale to 2, wait healthy, stop and remove the old) | ${haveAnchor ? sm(P.anchor) : 'skipped'} |
+| \`delivery deploy\`, client wall | ${sm(P.deploy)} |
+| \`delivery rollback\` inside the window, client wall | ${sm(P.rbIn)} |
+| \`rollout rollback\` inside the window, on the host | ${sm(P.rbInHost)} |
+| \`delivery deploy\` / \`rollback\` after the window (kept containers started) | ${sm(P.deployB)} / ${sm(P.rbAfter)} |
+
+Where a deploy's time goes on the host (rollout's event times, median over
+every deploy of this run): start → healthy ${secs(median(deployPh.map((p) => p.healthy - p.starting)))},
+healthy → result (router switch) ${secs(median(deployPh.map((p) => p.result - p.healthy)))},
+worker start → starting ${secs(median(deployPh.map((p) => p.starting - p.first)))}; the instant rollback:
+worker start → result ${secs(median(instantPh.map((p) => p.result - p.first)))}. The rest of a client wall is node,
+SSH, preflight and the upload (CLI first byte ${Math.round(cliOver)} ms over \`node -e 0\`).
+
+Keep-alive load on the host's router during all of it (4 connections,
+\`scripts/bench/load.mjs\`): ${loadResult.requests} requests, **${loadResult.failures} failed**, statuses ${JSON.stringify(loadResult.statuses)}.
+
+Startup (7 runs, interleaved): \`node -e 0\` ${Math.round(median(S.node))} ms; action first byte at the
+host ${Math.round(median(S.action))} ms; CLI \`deploy\` first byte ${Math.round(median(S.cli))} ms; \`delivery --help\` ${Math.round(median(S.help))} ms.
+${
+  scale
+    ? `
+Scale (world ${SCALE_ID}, installed with install.sh's default pool, ${scale.pool} backends): ${scale.deployed} of ${scale.wanted}
+deploys (\`delivery deploy\` of a new app each, one after another), ${scale.served} apps answering through
+the router afterwards${scale.failed ? `; stopped at ${scale.failed}` : ''}. Deploy wall: first ${secs(scale.firstOne)}, ${APPS}th ${secs(scale.lastOne)}
+(medians of the first and last 3: ${secs(scale.first)} / ${secs(scale.last)}); previews ${secs(scale.previews)}.
+HAProxy RSS ${scale.rss0.toFixed(1)} MB before, ${scale.rss1.toFixed(1)} MB after; paths.map ${scale.mapLines} lines, ${scale.mapBytes} bytes.
+`
+    : ''
+}`;
+writeFileSync(OUT, md);
+writeFileSync(OUT.replace(/\.md$/, '') + '.json', JSON.stringify({ rows, raw: { P, S, load: loadResult, scale } }, null, 1));
+console.log(md);
