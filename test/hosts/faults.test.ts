@@ -7,7 +7,7 @@
  * World "c" (one host, 127.91.0.41) is set up by hand with the README's
  * ssh one-liner, twice: the second run changes nothing, nor does --dry-run.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -35,16 +35,22 @@ function hostResults(r: ActionRun): { host: string; ok: boolean; result: string;
   }
 }
 
-/** Resolves once the host runs two colors of shop/web (a deploy is between start and switch). */
-async function midDeploy(h: RealHost, limitSeconds = 120): Promise<boolean> {
+/**
+ * Waits until a deploy is under way on the host: a release folder appeared
+ * that was not there before (rollout received and unpacked the bundle and
+ * now pulls, starts and health-checks the new color before it switches).
+ */
+async function midDeploy(w: HostsWorld, h: RealHost, before: string[], limitSeconds = 120): Promise<boolean> {
   const t0 = Date.now();
   while (Date.now() - t0 < limitSeconds * 1000) {
-    const p = spawnSync('docker', ['exec', h.container, 'docker', 'ps', '--format', '{{.Label "com.docker.compose.project"}}'], { encoding: 'utf8' });
-    if (new Set(p.stdout.split('\n').filter((x) => x.startsWith('shop'))).size >= 2) return true;
+    const now = await releasesOn(w, h);
+    if (now.some((r) => !before.includes(r))) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;
 }
+const releasesOn = (w: HostsWorld, h: RealHost) =>
+  w.exec(h, 'ls /var/lib/rollout/shop/web/releases 2>/dev/null || true').then((o) => o.split('\n').filter(Boolean), () => [] as string[]);
 
 describe('faults mid-deploy (world b, set up by delivery setup)', () => {
   const DIR = path.join(REPO, '.tmp', 'hosts-b-test');
@@ -56,8 +62,13 @@ describe('faults mid-deploy (world b, set up by delivery setup)', () => {
     mkdirSync(DIR, { recursive: true });
     w = await startHosts({ name: 'b', slot: 1, hosts: 2 });
     for (const v of ['v1', 'v2', 'v3']) refs[v] = await w.push(`delivery-test/app:${v}`, 'dh-b/app', v);
-    const s = await delivery(bundles, DIR, ['setup', ...w.hosts.map(target), ...adminArgs(w), '--host-config', 'DRAIN_SECONDS=1']);
+    // These hosts are set up by a sudo user, as on cloud images (debian@, ubuntu@), not root.
+    for (const h of w.hosts) {
+      await w.exec(h, 'useradd -m -s /bin/bash ops && usermod -p "*" ops && echo "ops ALL=(ALL) NOPASSWD:ALL" >/etc/sudoers.d/ops && install -d -o ops -m 700 /home/ops/.ssh && install -o ops -m 600 /root/.ssh/authorized_keys /home/ops/.ssh/authorized_keys');
+    }
+    const s = await delivery(bundles, DIR, ['setup', ...w.hosts.map((h) => `ops@${h.addr}:${h.sshPort}`), ...adminArgs(w), '--host-config', 'DRAIN_SECONDS=1']);
     expect(s.code, s.stderr).toBe(0);
+    expect(s.stderr).toContain('as ops (sudo)');
     writeFileSync(path.join(DIR, 'cluster.yml'), clusterFromSetup(s.stdout));
     // stable 3: a deploy waits 3 s on a healthy new color, a window to break things in.
     writeApp(DIR, w, { stable: 3 });
@@ -72,8 +83,9 @@ describe('faults mid-deploy (world b, set up by delivery setup)', () => {
 
   it('dockerd restarted on h1 mid-deploy: one release on the fleet, or the lagging host named; the next deploy brings it back', async () => {
     const h1 = w.hosts[0];
+    const before = await releasesOn(w, h1);
     const deploying = deployAction(bundles, DIR, w, refs.v2);
-    expect(await midDeploy(h1), 'h1 never ran two colors').toBe(true);
+    expect(await midDeploy(w, h1, before), 'no deploy began on h1').toBe(true);
     await run('docker', ['exec', h1.container, 'systemctl', 'restart', 'docker']);
     const r = await deploying;
     const results = hostResults(r);
@@ -94,8 +106,9 @@ describe('faults mid-deploy (world b, set up by delivery setup)', () => {
 
   it('h2 powered off mid-deploy: the deploy names h2; powered on, it serves its current release; the next deploy brings it back', async () => {
     const h2 = w.hosts[1];
+    const before = await releasesOn(w, h2);
     const deploying = deployAction(bundles, DIR, w, refs.v3);
-    expect(await midDeploy(h2), 'h2 never ran two colors').toBe(true);
+    expect(await midDeploy(w, h2, before), 'no deploy began on h2').toBe(true);
     await w.powerOff(h2);
     const r = await deploying;
     const results = hostResults(r);
@@ -163,7 +176,8 @@ describe('a host set up by hand with the README one-liner (world c)', () => {
     const dry = await sh(readmeOneLiner('--dry-run '));
     expect(dry.code, dry.out).toBe(0);
     expect(dry.out.trim().split('\n').filter((l) => l.startsWith('==> '))).toEqual(['==> dry run: nothing is changed', '==> nothing to change']);
-    expect(await w.exec(h, 'ls /tmp')).toBe('');
+    // the installer's temporary folder is gone (systemd's private folders are not ours)
+    expect((await w.exec(h, 'ls /tmp')).split('\n').filter((f) => f && !f.startsWith('systemd-private-'))).toEqual([]);
     expect(await snapshot()).toBe(before);
     // And setup agrees: nothing to change on the hand-made host.
     const check = await delivery(bundles, DIR, ['setup', target(h), ...adminArgs(w), '--dry-run']);

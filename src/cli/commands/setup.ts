@@ -155,6 +155,13 @@ async function setupHost(ctx: RunContext, conn: HostConnection, h: HostSpec, adm
   if (!unchanged) {
     const r = await runRemote(shell, installerCommand(o, facts, false), tarball, (l) => log(`  ${l}`));
     if (r.exitCode !== 0) return out('failed', [`install.sh failed (exit ${r.exitCode}): ${r.stderr.split('\n').slice(-5).join(' / ')}`]);
+    if (/systemctl restart docker/.test(r.stderr) && facts.systemd) {
+      // New log defaults in daemon.json apply once dockerd restarts: do it now when nothing runs yet.
+      const asRoot = facts.uid === 0 ? '' : 'sudo -n ';
+      const restart = await runRemote(shell, `if [ -z "$(${asRoot}docker ps -q)" ]; then ${asRoot}systemctl restart docker && echo restarted; else echo busy; fi`);
+      if (restart.stdout.trim() === 'restarted') log('restarted dockerd (no container ran), so its new log defaults apply');
+      else log('containers are running: restart dockerd when convenient for its new log defaults (rollout sets them per service anyway)');
+    }
   } else {
     log('no change: the host is set up as asked');
   }
