@@ -331,7 +331,7 @@ export class FleetRun {
     if (prevs.size === 1 && only && currents.size === 1) return { target: only };
     const where = states.map((s) => `${s.spec.name}: current ${s.report.before ?? 'none'}, previous ${s.previous ?? 'none'}`).join('; ');
     const reunite = reuniteTarget(states.map((s) => ({ name: s.spec.name, current: s.report.before, previous: s.previous })));
-    const hint = reunite ? `; the hosts run different releases: to put every host on ${reunite}: ${reuniteCommand(t.environment, reunite)}` : '';
+    const hint = reunite ? `; the hosts run different releases; to put every host on ${reunite}: ${reuniteCommand(t.environment, reunite)}` : '';
     return { refusal: `the hosts do not share one previous release (${where}); name the target with --to RELEASE${hint}` };
   }
 

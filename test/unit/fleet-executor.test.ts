@@ -337,6 +337,51 @@ describe('rollback without --to', () => {
   });
 });
 
+describe('hosts that disagree', () => {
+  const split = () => {
+    const f = fleet(3, {}, 'r1');
+    const h1 = f.hosts.get('web1')!;
+    [h1.current, h1.previous, h1.releases] = ['r2', 'r1', ['r2', 'r1']];
+    return f;
+  };
+  it('status says so in one line, with the command that reunites them', async () => {
+    const f = split();
+    const r = await run(f).query('status', APP, [...f.hosts.values()].map((h) => h.spec()), 10, 'prod');
+    expect(r.exitCode).toBe(0);
+    expect(r.summary).toBe('the hosts run different releases (r2 on web1; r1 on web2, web3); to put every host on r1: delivery rollback --env prod --to r1');
+    expect(r.reunite).toEqual({ release: 'r1', command: 'delivery rollback --env prod --to r1' });
+  });
+  it('rollback without --to is refused with that command, and the command does it', async () => {
+    const f = split();
+    const t = target(f, {}, '');
+    t.hosts = t.hosts.map((h) => ({ ...h, command: rollbackWords(APP, null, { deadline: 5 }) }));
+    const r = await run(f).switch('rollback', t, { requireRelease: true });
+    expect(r.exitCode).toBe(2);
+    expect(r.summary).toMatch(/do not share one previous release .*; to put every host on r1: delivery rollback --env prod --to r1$/);
+    const back = target(f, {}, 'r1');
+    back.hosts = back.hosts.map((h) => ({ ...h, command: rollbackWords(APP, 'r1', { deadline: 5 }) }));
+    expect((await run(f).switch('rollback', back, { requireRelease: true })).exitCode).toBe(0);
+    expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
+  });
+  it('deploy warns with the command before it starts', async () => {
+    const f = split();
+    const logger = new MemoryLogger();
+    const r = await run(f, logger).switch('deploy', target(f, {}, 'r3'), { stdin: Buffer.from('b') });
+    expect(r.exitCode).toBe(0);
+    expect(logger.lines).toContain('warning: the hosts run different releases (r2 on web1; r1 on web2, web3); to put every host on r1: delivery rollback --env prod --to r1');
+  });
+});
+
+describe('list (preview cleanup) through the fleet', () => {
+  it('an unreachable host is reported unreachable, the others answer', async () => {
+    const f = fleet(2, { 2: { connect: 'unreachable' } });
+    const r = await run(f).query('list', 'g', [...f.hosts.values()].map((h) => h.spec()), 10);
+    expect(r.hosts.map((h) => h.result)).toEqual(['ok', 'unreachable']);
+    expect(r.details?.web1?.apps).toEqual([{ app: 'g/a', current: 'r1' }]);
+    expect(r.summary).toBe('1 of 2 hosts did not answer list (unreachable: web2)');
+  });
+});
+
 describe('status, releases, remove', () => {
   it('one answer per host; an unreachable host makes exit 5', async () => {
     const f = fleet(3, { 3: { connect: 'unreachable' } });

@@ -150,6 +150,8 @@ class FakeConnection implements HostConnection {
         h.current = to;
         return done(0, result('rollback', true, 0, { release: to, previous: h.previous }));
       }
+      case 'list':
+        return done(0, result('list', true, 0, { apps: h.current ? [{ app: 'g/a', current: h.current }] : [] }));
       case 'remove':
         h.current = null;
         h.releases = [];
