@@ -193,7 +193,7 @@ export const previewCommand: Command = {
   async run(ctx: CliContext) {
     const { values } = readCliOptions(OPTS, ctx.argv, ctx.env);
     const r = await runPreview(ctx, values);
-    if (values.json === true) ctx.stdout.write(JSON.stringify(r) + '\n');
+    if (values.json === true) ctx.stdout.write(JSON.stringify({ ok: r.exitCode === 0, code: r.exitCode, ...r }) + '\n');
     else {
       ctx.stdout.write(`${r.summary}\n`);
       for (const h of r.hosts) ctx.stdout.write(`  ${h.host.padEnd(16)} ${h.result.padEnd(12)} ${(h.after ?? '').padEnd(28)} ${h.seconds.toFixed(1)}s${h.error ? `  ${h.error}` : ''}\n`);
