@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { reuniteCommand, reuniteTarget, verdict, whereEach, type HostOutcome } from '../../src/fleet/verdict';
 
 const h = (name: string, result: HostOutcome['result'], after: string | null): HostOutcome => ({ name, result, after });
-const base = { release: 'r2', before: 'r1', dryRun: false, interrupted: null, environment: 'prod' };
+const base = { release: 'r2', before: 'r1' as string | null, dryRun: false, interrupted: null as string | null, environment: 'prod' };
 
 describe('verdict', () => {
-  it.each<[string, HostOutcome[], Partial<typeof base> & { interrupted?: string | null }, number, string]>([
+  it.each<[string, HostOutcome[], Partial<typeof base>, number, string]>([
     ['every host switched', [h('a', 'switched', 'r2'), h('b', 'unchanged', 'r2')], {}, 0, '2 hosts on r2'],
     ['dry run', [h('a', 'ok', 'r1'), h('b', 'ok', 'r1')], { dryRun: true }, 0, 'dry run ok on 2 hosts'],
     ['a failed host, the others back: one release', [h('a', 'rolled-back', 'r1'), h('b', 'failed', 'r1'), h('c', 'not-started', 'r1')], {}, 5, 'failed (b: failed); every host is on r1'],
