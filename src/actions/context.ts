@@ -63,7 +63,13 @@ export function coreInputs(): InputSource {
  * (core.setSecret) here, before anything else runs.
  */
 export function readInputs<A extends ActionName>(action: A, source: InputSource, logger: Logger): Inputs<A> {
-  const get = typeof source === 'function' ? source : (input: string) => source[inputVar(input)] ?? '';
+  const raw0 = typeof source === 'function' ? source : (input: string) => source[inputVar(input)] ?? '';
+  // The runner expands action.yml's defaults (`${{ github.token }}`); a local tool such as
+  // @github/local-action hands them over as written. Unexpanded, such a value is not given.
+  const get = (input: string) => {
+    const v = raw0(input) ?? '';
+    return /^\s*\$\{\{[^}]*\}\}\s*$/.test(v) ? '' : v;
+  };
   const names = ACTION_OPTIONS[action] as readonly OptionName[];
   // Mask first, across all inputs, then parse.
   for (const n of names) {

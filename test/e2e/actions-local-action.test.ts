@@ -65,6 +65,8 @@ async function localAction(action: 'deploy' | 'rollback' | 'preview' | 'build-pu
     GITHUB_WORKSPACE: WS,
     GITHUB_SHA: SHA,
     RUNNER_TEMP: dir,
+    // The GitHub API, if anything asked it, is a closed port on this world's loopback address: nothing leaves the machine.
+    GITHUB_API_URL: `http://127.${ID}.0.1:9/api/v3`,
     ...files,
     ...extra,
   };
@@ -237,6 +239,8 @@ describe('the actions under @github/local-action', () => {
     expect(r.outputs.app).toBe('local-action/app-pr-8');
     expect(r.outputs.url).toBe(url);
     expect(r.summary).toContain(`<a href="${url}">${url}</a>`);
+    // action.yml's `token: ${{ github.token }}` default arrives unexpanded under local-action: no token, no API call.
+    expect(r.log).toContain('no GitHub token or repository: no PR comment');
     noSecrets(r);
     const down = await localAction('preview', { deliveryfile: 'deploy/Deliveryfile', ...fleet() }, prEvent('closed', 8));
     expect(down.code, down.log).toBe(0);

@@ -129,6 +129,9 @@ describe('actionContext', () => {
 });
 
 describe('readInputs from a getter (core.getInput, which knows action.yml defaults under local-action)', () => {
+  it('an unexpanded expression default (local-action gives `${{ github.token }}` as written) counts as not given', () => {
+    expect(readInputs('preview', (n) => (n === 'token' ? '${{ github.token }}' : n === 'pr-number' ? '7' : ''), new MemoryLogger())).toEqual({ 'pr-number': '7' });
+  });
   it('reads by input name', () => {
     const got: Record<string, string> = { environment: 'qa', deliveryfile: 'deploy/Deliveryfile', 'dry-run': 'true' };
     expect(readInputs('deploy', (n) => got[n] ?? '', new MemoryLogger())).toEqual({ env: 'qa', file: 'deploy/Deliveryfile', 'dry-run': true });
