@@ -79,7 +79,8 @@ async function localAction(action: 'deploy' | 'rollback' | 'preview' | 'build-pu
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 240_000,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_CONFIG: process.env.DOCKER_CONFIG ?? '', NO_COLOR: '1', FORCE_COLOR: '0' },
+    // local-action runs `npm exec tsx` and `npm ls`: offline, no update check, so npm asks no registry.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_CONFIG: process.env.DOCKER_CONFIG ?? '', NO_COLOR: '1', FORCE_COLOR: '0', npm_config_offline: 'true', npm_config_update_notifier: 'false' },
   });
   // eslint-disable-next-line no-control-regex
   const log = `${r.stdout}${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
