@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // The six rows of issue 13 in one table, from the JSON that
-// scripts/bench/targets.mjs (rows 1–5) and scripts/bench/fanout.mjs (row 6)
-// wrote in this run:
+// scripts/bench/targets.mjs (rows 1–4), scripts/bench/scale.mjs (row 5) and
+// scripts/bench/fanout.mjs (row 6) wrote in this run:
 //
-//   node scripts/bench/table.mjs TARGETS.json [FANOUT.json]
+//   node scripts/bench/table.mjs TARGETS.json [FANOUT.json] [SCALE.json]
 import { existsSync, readFileSync } from 'node:fs';
 
-const [targetsFile, fanoutFile] = process.argv.slice(2);
-const rows = existsSync(targetsFile ?? '') ? JSON.parse(readFileSync(targetsFile, 'utf8')).rows : [];
+const [targetsFile, fanoutFile, scaleFile] = process.argv.slice(2);
+const rows = (existsSync(targetsFile ?? '') ? JSON.parse(readFileSync(targetsFile, 'utf8')).rows : []).filter((r) => r.n !== 5);
+if (scaleFile && existsSync(scaleFile)) rows.push(JSON.parse(readFileSync(scaleFile, 'utf8')).row);
+else rows.push({ n: 5, what: '60 apps + 10 previews on one host', fmt: 'not run in this run', target: '≤ 1.2 ×', met: null });
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 if (fanoutFile && existsSync(fanoutFile)) {
   const res = JSON.parse(readFileSync(fanoutFile, 'utf8')).results;

@@ -9,11 +9,12 @@
 //  3. rollback inside the rollback window (router switch only; client wall
 //     and on the host) and after it (kept containers started), against the
 //     deploy of the same pair, under keep-alive load;
-//  4. startup: the action's first byte at the host over a bare `node -e 0`;
-//  5. 60 apps + 10 previews on one host with the default pool (world 107):
-//     the 60th deploy against the first, router memory, map size.
+//  4. startup: the action's first byte at the host over a bare `node -e 0`.
 //
-//   node scripts/bench/targets.mjs DIST OUT.md [--runs N] [--apps N] [--skip-scale]
+// Row 5 (60 apps on one host) is scripts/bench/scale.mjs, row 6 (fan-out)
+// scripts/bench/fanout.mjs; scripts/bench/table.mjs puts the six together.
+//
+//   node scripts/bench/targets.mjs DIST OUT.md [--runs N]
 //
 // Writes OUT.md (the tables with the per-phase figures) and OUT.json (the
 // rows for the summary table of scripts/bench/table.mjs).
@@ -26,17 +27,14 @@ import YAML from 'yaml';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
 const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
-const pos = args.filter((a, i) => !a.startsWith('--') && !['--runs', '--apps'].includes(args[i - 1]));
+const pos = args.filter((a, i) => !a.startsWith('--') && !['--runs'].includes(args[i - 1]));
 const [DIST, OUT] = pos.map((p) => p && path.resolve(p));
 if (!DIST || !OUT) {
-  console.error('usage: targets.mjs DIST OUT.md [--runs N] [--apps N] [--skip-scale]');
+  console.error('usage: targets.mjs DIST OUT.md [--runs N]');
   process.exit(2);
 }
 const RUNS = Number(opt('--runs', 5));
-const APPS = Number(opt('--apps', 60));
-const PREVIEWS = Math.round(APPS / 6);
 const ID = 106;
-const SCALE_ID = 107;
 const ANCHOR = process.env.DOCKER_ROLLOUT ?? '/work/shared/anchors/docker-rollout/docker-rollout';
 const DIR = path.join(ROOT, '.tmp', `bench-${ID}`);
 const say = (m) => console.error(`targets: ${m}`);
@@ -278,83 +276,6 @@ for (let i = 0; i < 7; i++) {
 fwd.kill();
 const pairs = (a, b, fn) => a.map((x, i) => fn(x, b[i]));
 
-// ---------------------------------------------------------------- 5 scale
-let scale = null;
-if (!args.includes('--skip-scale')) {
-  say(`scale: ${APPS} apps and ${PREVIEWS} previews, one after another, to one host with the default pool (world ${SCALE_ID})`);
-  worlds.push(SCALE_ID);
-  const V = worldUp(SCALE_ID, { WORLD_POOL: 'default' });
-  const vcfg = readFileSync(V.H1_CONFIG, 'utf8');
-  const pool = /^HAPROXY_POOL_SIZE=(\d+)$/m.exec(vcfg)?.[1] ?? '(rollout default)';
-  const sdir = path.join(DIR, 'scale');
-  mkdirSync(sdir, { recursive: true });
-  // A host with 70 apps does not health-check each 3 times a second: the
-  // check runs every 300 ms while the container starts, then every 30 s.
-  writeFileSync(
-    path.join(sdir, 'compose.yml'),
-    `services:\n  web:\n    image: ${V.TEST_IMAGE}:v1\n    init: true\n    network_mode: bridge\n    healthcheck:\n` +
-      `      test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8080/health || exit 1"]\n` +
-      `      interval: 30s\n      timeout: 2s\n      retries: 2\n      start_period: 60s\n      start_interval: 300ms\n`,
-  );
-  const venv = (file) => ({
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DELIVERY_FILE: file,
-    DELIVERY_SSH_KEY: readFileSync(V.SSH_KEY, 'utf8'),
-    DELIVERY_KNOWN_HOSTS: readFileSync(V.KNOWN_HOSTS, 'utf8'),
-    DELIVERY_REGISTRY_USERNAME: V.REGISTRY_USER,
-    DELIVERY_REGISTRY_PASSWORD: V.REGISTRY_PASSWORD,
-  });
-  const hapPid = () => Number(readFileSync(path.join(ROOT, '.tmp', `world-${SCALE_ID}`, 'h1', 'haproxy.pid'), 'utf8').trim().split('\n')[0]);
-  const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-  const rss0 = rssMb(hapPid());
-  const walls = [];
-  const names = [...Array.from({ length: APPS }, (_, i) => `app${String(i + 1).padStart(2, '0')}`), ...Array.from({ length: PREVIEWS }, (_, i) => `app01-pr-${i + 1}`)];
-  let failed = '';
-  for (const [i, name] of names.entries()) {
-    const file = path.join(sdir, `Deliveryfile.${name}`);
-    const df = deliveryfile(`scale/${name}`, `/${name}/`, V.CLUSTER_FILE);
-    df.images = { web: V.TEST_IMAGE };
-    df.registry = V.REGISTRY;
-    writeFileSync(file, YAML.stringify(df));
-    const t0 = now();
-    const r = spawnSync(process.execPath, [CLI, 'deploy', '--env', 'one', '--json', '--images', `web=${V.TEST_IMAGE}:v1`], { env: venv(file), cwd: sdir, encoding: 'utf8', maxBuffer: 1 << 26 });
-    walls.push(now() - t0);
-    if (r.status !== 0) {
-      failed = `${name} (deploy ${i + 1}) exited ${r.status}: ${(r.stderr.match(/rollout: .*/g) ?? [r.stderr.slice(-300)]).slice(-1)[0]}`;
-      say(failed);
-      break;
-    }
-    idle(`scale/${name}`, V.H1_STATE);
-    if ((i + 1) % 10 === 0) say(`  ${i + 1} deployed, last ${secs(walls.at(-1))}`);
-  }
-  let served = 0;
-  for (const name of names.slice(0, walls.length)) {
-    const r = spawnSync('curl', ['-s', '-m', '3', `http://${V.H1_ADDR}:${V.H1_HTTP_PORT}/${name}/`], { encoding: 'utf8' });
-    if (r.stdout.trim() === 'v1') served++;
-  }
-  const mapDir = path.join(V.H1_ROOT, 'etc/haproxy/delivery');
-  const mapLines = readFileSync(path.join(mapDir, 'paths.map'), 'utf8').split('\n').filter(Boolean).length;
-  const mapBytes = readFileSync(path.join(mapDir, 'paths.map')).length;
-  const apps = walls.slice(0, APPS);
-  scale = {
-    pool,
-    deployed: walls.length,
-    wanted: names.length,
-    served,
-    failed,
-    first: median(apps.slice(0, 3)),
-    last: median(apps.slice(-3)),
-    firstOne: apps[0],
-    lastOne: apps[APPS - 1],
-    previews: median(walls.slice(APPS)),
-    rss0,
-    rss1: rssMb(hapPid()),
-    mapLines,
-    mapBytes,
-  };
-}
-
 // ---------------------------------------------------------------- report
 const rDeployFloor = median(pairs(P.deploy, P.floor, (d, f) => d / f));
 const rDeployAnchor = haveAnchor ? median(pairs(P.deploy, P.anchor, (d, a) => d / a)) : NaN;
@@ -376,15 +297,6 @@ const rows = [
     met: rRbIn <= 0.2 && m(P.rbInHost) <= 0.25 && rRbAfter <= 0.6 && loadResult.failures === 0,
   },
   { n: 4, what: 'startup: action start → first byte at the host, over `node -e 0`', value: startupOver, fmt: `+${Math.round(startupOver)} ms`, target: '≤ +150 ms', met: startupOver <= 150 },
-  scale
-    ? {
-        n: 5,
-        what: `${scale.wanted - PREVIEWS} apps + ${PREVIEWS} previews on one host (pool ${scale.pool}): deploy ${APPS} against deploy 1 (medians of 3)`,
-        fmt: `${f2(scale.last / scale.first)} ×; ${scale.deployed}/${scale.wanted} deployed, ${scale.served} serving; HAProxy ${scale.rss1.toFixed(1)} MB RSS; paths.map ${scale.mapLines} lines`,
-        target: '≤ 1.2 ×, all deployed',
-        met: scale.last / scale.first <= 1.2 && scale.deployed === scale.wanted && scale.served === scale.wanted,
-      }
-    : { n: 5, what: '60 apps + 10 previews on one host', fmt: 'skipped (--skip-scale)', target: '≤ 1.2 ×', met: null },
 ];
 const sm = (xs) => secs(median(xs));
 const md = `## Issue 13: deploys near the floor, instant rollback, scale (\`scripts/bench/targets.mjs\`)
@@ -430,19 +342,17 @@ SSH, preflight and the upload (CLI first byte ${Math.round(cliOver)} ms over \`n
 Keep-alive load on the host's router during all of it (4 connections,
 \`scripts/bench/load.mjs\`): ${loadResult.requests} requests, **${loadResult.failures} failed**, statuses ${JSON.stringify(loadResult.statuses)}.
 
+Fleet-wide, a rollback stays all-or-nothing: the fleet refuses before any
+host switches unless every host keeps the release, and a failed host makes
+the switched ones go back with \`rollout rollback --to BEFORE\`, which inside
+the window is this same router switch (test/e2e/fleet-world.test.ts: "rollback
+--to a release one host does not keep is refused before any host switches",
+"one host fails its health check mid-run: the switched hosts roll back").
+The same under wrk load on one host: test/bats/rollback-window.bats.
+
 Startup (7 runs, interleaved): \`node -e 0\` ${Math.round(median(S.node))} ms; action first byte at the
 host ${Math.round(median(S.action))} ms; CLI \`deploy\` first byte ${Math.round(median(S.cli))} ms; \`delivery --help\` ${Math.round(median(S.help))} ms.
-${
-  scale
-    ? `
-Scale (world ${SCALE_ID}, installed with install.sh's default pool, ${scale.pool} backends): ${scale.deployed} of ${scale.wanted}
-deploys (\`delivery deploy\` of a new app each, one after another), ${scale.served} apps answering through
-the router afterwards${scale.failed ? `; stopped at ${scale.failed}` : ''}. Deploy wall: first ${secs(scale.firstOne)}, ${APPS}th ${secs(scale.lastOne)}
-(medians of the first and last 3: ${secs(scale.first)} / ${secs(scale.last)}); previews ${secs(scale.previews)}.
-HAProxy RSS ${scale.rss0.toFixed(1)} MB before, ${scale.rss1.toFixed(1)} MB after; paths.map ${scale.mapLines} lines, ${scale.mapBytes} bytes.
-`
-    : ''
-}`;
+`;
 writeFileSync(OUT, md);
-writeFileSync(OUT.replace(/\.md$/, '') + '.json', JSON.stringify({ rows, raw: { P, S, load: loadResult, scale } }, null, 1));
+writeFileSync(OUT.replace(/\.md$/, '') + '.json', JSON.stringify({ rows, raw: { P, S, load: loadResult } }, null, 1));
 console.log(md);
