@@ -16,6 +16,9 @@ set -euo pipefail
 shopt -s lastpipe
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The routers: each is one place here, <router>_config (its lines of
+# /etc/rollout/config) and install_<router>; this list feeds --router.
+ROUTERS=(haproxy traefik)
 ROOT=""
 DRY_RUN=0
 DEPLOY_USER=deploy
@@ -36,7 +39,7 @@ usage: install.sh [options]
   --user NAME           deploy user (default: deploy), gets Docker access
   --key PUBKEY|FILE     SSH public key for the deploy user (repeatable); added as
                         restrict,command="/usr/local/bin/rollout" KEY
-  --router R            haproxy (default) or traefik
+  --router R            haproxy (default) or traefik (the ROUTERS list)
   --http-addr ADDR      address the router listens on (default: all)
   --http-port N         port the router listens on (default: 80)
   --publish-addr ADDR   loopback address app ports are published on (haproxy; default 127.0.0.1)
@@ -106,7 +109,9 @@ parse_args() {
       *) usage >&2; die "unknown option: $1" ;;
     esac
   done
-  [[ "$ROUTER" == haproxy || "$ROUTER" == traefik ]] || die "--router must be haproxy or traefik, not '$ROUTER'"
+  local r known=0
+  for r in "${ROUTERS[@]}"; do [[ "$ROUTER" == "$r" ]] && known=1; done
+  ((known)) || die "--router must be one of ${ROUTERS[*]}, not '$ROUTER'"
   [[ "$DEPLOY_USER" =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die "--user: not a user name: $DEPLOY_USER"
   [[ "$HTTP_PORT" =~ ^[0-9]{1,5}$ ]] || die "--http-port must be a number"
   if ! [[ "$POOL_SIZE" =~ ^[0-9]{1,3}$ ]] || ((POOL_SIZE == 0)); then die "--pool must be 1..999"; fi
@@ -206,20 +211,13 @@ MAX_BUNDLE_BYTES=52428800
 PROJECT_PREFIX=
 LOG_MAX_SIZE=10m
 LOG_MAX_FILE=3
+# The host policy refuses host privileges by default (privileged, host
+# namespaces, cap_add, devices, security_opt, bind mounts outside
+# BIND_PREFIXES); a refusal names the line that would allow it, e.g.
+# ALLOW_PRIVILEGED=1, ALLOW_BIND=/var/run/docker.sock (README, Security).
+BIND_PREFIXES=/opt /srv
 EOF
-  if [[ "$ROUTER" == haproxy ]]; then
-    cat <<EOF
-HAPROXY_SOCKET=$ROOT/run/haproxy/delivery.sock
-HAPROXY_MAP_DIR=$ROOT/etc/haproxy/delivery
-HAPROXY_POOL_SIZE=$POOL_SIZE
-PUBLISH_ADDR=$PUBLISH_ADDR
-PORT_RANGE=20000-20999
-EOF
-  else
-    cat <<EOF
-TRAEFIK_NETWORK=delivery-traefik
-EOF
-  fi
+  "${ROUTER}_config"
   local kv
   for kv in "${EXTRA[@]}"; do printf '%s\n' "$kv"; done
 }
@@ -230,6 +228,22 @@ dedupe_config() {
     /^#/ || !/=/ { lines[NR]=$0; next }
     { lines[NR]=$0; last[$1]=NR; key[NR]=$1 }
     END { for (i=1; i<=NR; i++) if (!(i in key) || last[key[i]]==i) print lines[i] }'
+}
+
+# shellcheck disable=SC2317  # called as "${ROUTER}_config"
+haproxy_config() {
+  cat <<EOF
+HAPROXY_SOCKET=$ROOT/run/haproxy/delivery.sock
+HAPROXY_MAP_DIR=$ROOT/etc/haproxy/delivery
+HAPROXY_POOL_SIZE=$POOL_SIZE
+PUBLISH_ADDR=$PUBLISH_ADDR
+PORT_RANGE=20000-20999
+EOF
+}
+
+# shellcheck disable=SC2317  # called as "${ROUTER}_config"
+traefik_config() {
+  echo "TRAEFIK_NETWORK=delivery-traefik"
 }
 
 haproxy_cfg() {
@@ -292,6 +306,7 @@ EOF
   done
 }
 
+# shellcheck disable=SC2317  # called as "install_$ROUTER"
 install_haproxy() {
   local dir="$ROOT/etc/haproxy/delivery"
   make_dir "$dir" 755 "$DEPLOY_USER"
@@ -310,6 +325,7 @@ install_haproxy() {
   fi
 }
 
+# shellcheck disable=SC2317  # called as "install_$ROUTER"
 install_traefik() {
   local dir="$ROOT/opt/delivery/traefik"
   write_file "$dir/docker-compose.yml" 644 <"$HERE/traefik/docker-compose.yml"
@@ -350,10 +366,7 @@ main() {
   rollout_config | dedupe_config | write_file "$ROOT/etc/rollout/config" 644
   make_dir "$ROOT/var/lib/rollout" 755 "$DEPLOY_USER"
   docker_daemon_json
-  case "$ROUTER" in
-    haproxy) install_haproxy ;;
-    traefik) install_traefik ;;
-  esac
+  "install_$ROUTER"
   if ((CHANGED)); then say "done"; else say "nothing to change"; fi
 }
 

@@ -195,7 +195,7 @@ running_image() { docker inspect --format '{{.Config.Image}}' "$(app_ids 1 "$1" 
 
 @test "release ids around rollout's working names" {
   for pair in rel.tmp=v1 rel=v2 current=v3 incoming=v1; do
-    make_bundle "$BATS_TEST_TMPDIR/i.tgz" --app g/ids --release "${pair%=*}" --tag "${pair#*=}" --path /ids/ --docker-config "$DC"
+    make_bundle "$BATS_TEST_TMPDIR/i.tgz" --app g/ids --release "${pair%=*}" --tag "${pair#*=}" --path /ids/ --keep 5 --docker-config "$DC"
     run --separate-stderr rollout_on 1 deploy g/ids <"$BATS_TEST_TMPDIR/i.tgz"
     [ "$status" -eq 0 ] || { echo "${pair%=*}: $stderr"; false; }
     got=$(get 1 /ids/)

@@ -49,6 +49,8 @@ teardown_file() { world_down 15; }
   epid=$!
   make_bundle "$BATS_TEST_TMPDIR/r2.tgz" --release r2 --tag v2 --docker-config "$DC" --compose "$COMPOSE"
   run --separate-stderr rollout_on 1 deploy g/app <"$BATS_TEST_TMPDIR/r2.tgz"
+  # the old color is stopped after the result (the drain's tail): wait for it, bounded
+  for _ in $(seq 100); do grep -qE '^(kill|stop|die)$' "$BATS_TEST_TMPDIR/events" && break; sleep 0.2; done
   sleep 0.5
   kill "$epid"
   [ "$status" -eq 0 ] || { echo "$stderr"; false; }
