@@ -6,11 +6,14 @@
 #   npm run bench -- --quick         3 deploy/rollback cycles, fan-out at 1 and 5 hosts
 #   npm run bench -- --skip-fanout   no fan-out run; the table of the last one
 #                                    (.tmp/bench/fanout.md) is included if present
-#   npm run bench -- --only-targets  only the issue 13 targets (rows 1–5) and the fan-out
+#   npm run bench -- --only-targets  only the issue 13 targets (rows 1–6)
+#   npm run bench -- --assemble      write BENCHMARKS.md again from the last run's
+#                                    files in .tmp/bench-run (runs nothing)
 #
 # Parts: scripts/bench/targets.mjs (issue 13: deploy against the floor and
-# against docker-rollout, instant rollback, startup, 60 apps on one host;
-# worlds 106 and 107; DOCKER_ROLLOUT names the wowu/docker-rollout script,
+# against docker-rollout, instant rollback, startup; world 106),
+# scripts/bench/scale.mjs (60 apps + 10 previews on one host; world 109);
+# DOCKER_ROLLOUT names the wowu/docker-rollout script,
 # default /work/shared/anchors/docker-rollout/docker-rollout, and row 2 is
 # skipped, saying so, when it is missing), scripts/bench/table.mjs (the six
 # issue 13 rows on top), scripts/bench/deploys.mjs (zero downtime through the balancer,
@@ -20,21 +23,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-quick=0 skip_fanout=0 only_targets=0
+quick=0 skip_fanout=0 only_targets=0 assemble=0
 for a in "$@"; do
   case "$a" in
     --quick) quick=1 ;;
     --skip-fanout) skip_fanout=1 ;;
     --only-targets) only_targets=1 ;;
-    *) echo "usage: npm run bench [-- --quick] [-- --skip-fanout] [-- --only-targets]" >&2; exit 2 ;;
+    --assemble) assemble=1 ;;
+    *) echo "usage: npm run bench [-- --quick] [-- --skip-fanout] [-- --only-targets] [-- --assemble]" >&2; exit 2 ;;
   esac
 done
 
+out=.tmp/bench-run
+fanout_ok=1
+if ((assemble)); then
+  [[ -d "$out" ]] || { echo "bench: no $out to assemble from" >&2; exit 1; }
+else
 [[ "$(id -u)" == 0 ]] || { echo "bench: run as root (it starts sshd hosts)" >&2; exit 1; }
 bash scripts/ensure-system.sh
 [[ -d node_modules ]] || npm ci --no-audit --no-fund >&2
 
-out=.tmp/bench-run
 rm -rf "$out"
 mkdir -p "$out"
 echo "bench: bundling the sources into $out/dist (what dist/ holds after npm run build)" >&2
@@ -43,15 +51,17 @@ node scripts/build.mjs --out "$out/dist" >&2
 cycles=10 hosts=1,20,100 full_hosts=1,20 runs=5 apps=60
 ((quick)) && cycles=3 hosts=1,5 full_hosts=1,5 runs=3 apps=12
 
-node scripts/bench/targets.mjs "$out/dist" "$out/targets.md" --runs "$runs" --apps "$apps" || echo "bench: targets.mjs failed; see its output" >&2
+node scripts/bench/targets.mjs "$out/dist" "$out/targets.md" --runs "$runs" || echo "bench: targets.mjs failed; see its output" >&2
+node scripts/bench/scale.mjs "$out/dist" "$out/scale.json" --apps "$apps" || echo "bench: scale.mjs failed; see its output" >&2
 if ((only_targets)); then
   : >"$out/deploys.md"
   : >"$out/parse.md"
 else
-  node scripts/bench/deploys.mjs "$out/dist" "$out/deploys.md" --cycles "$cycles"
-  node scripts/bench/parse.mjs "$out/dist" "$out/parse.md"
+  node scripts/bench/deploys.mjs "$out/dist" "$out/deploys.md" --cycles "$cycles" || echo "## Zero downtime, rollback vs deploy, action overhead (issue 6)
+
+scripts/bench/deploys.mjs failed in this run; see its output." >"$out/deploys.md"
+  node scripts/bench/parse.mjs "$out/dist" "$out/parse.md" || : >"$out/parse.md"
 fi
-fanout_ok=1
 if ((skip_fanout)); then
   if [[ -s .tmp/bench/fanout.md ]]; then
     { cat .tmp/bench/fanout.md; echo; echo "(fan-out table from an earlier run of scripts/bench/fanout.mjs on this machine, $(date -u -r .tmp/bench/fanout.md +%Y-%m-%dT%H:%MZ))"; } >"$out/fanout.md"
@@ -61,6 +71,7 @@ elif [[ -f scripts/bench/fanout.mjs ]]; then
   node scripts/bench/fanout.mjs "$out/fanout.md" --hosts "$hosts" --full-hosts "$full_hosts" || fanout_ok=0
   mkdir -p .tmp/bench
   if ((fanout_ok)); then cp "$out/fanout.md" "$out/fanout.json" .tmp/bench/; fi
+fi
 fi
 
 {
@@ -76,12 +87,11 @@ the hosts, the balancer and the load generator share the cores. Figures
 from another machine will differ; the ratios are what to compare.
 
 EOF
-  node scripts/bench/table.mjs "$out/targets.json" "$out/fanout.json"
+  node scripts/bench/table.mjs "$out/targets.json" "$out/fanout.json" "$out/scale.json"
   if [[ -s "$out/targets.md" ]]; then cat "$out/targets.md"; echo; fi
-  cat "$out/deploys.md"
-  echo
-  cat "$out/parse.md"
-  echo
+  if [[ -s "$out/scale.md" ]]; then cat "$out/scale.md"; echo; fi
+  if [[ -s "$out/deploys.md" ]]; then cat "$out/deploys.md"; echo; fi
+  if [[ -s "$out/parse.md" ]]; then cat "$out/parse.md"; echo; fi
   if [[ -s "$out/fanout.md" ]]; then
     cat "$out/fanout.md"
   elif ((fanout_ok == 0)); then
