@@ -95,7 +95,7 @@ export function switchTarget(p: FleetPlan): SwitchTarget {
 
 const PROTOCOL = PROTOCOL_VERSION;
 /** After the second signal: how long a host still switching is watched before it is left to finish on its own. */
-const HURRY_WAIT_MS = 1500;
+const HURRY_WAIT_MS = 1000;
 const SETTLED: readonly HostResult[] = ['switched', 'ok', 'unchanged'];
 
 interface HostState {
@@ -465,10 +465,23 @@ export class FleetRun {
     }
     const words = rollbackWords(app, to, { deadline: this.timeout });
     this.line(s, `rolling back to ${to}: $ ${commandLine(words)}`);
+    // After the second signal the runner kills the job soon: once the host's rollback has begun (it runs detached and
+    // finishes on its own), stop following it so the report is out in time.
+    const stop = new AbortController();
+    let began = false;
+    const leave = () => {
+      if (began && this.hurried) stop.abort(new TransportError('aborted', 'left to finish on the host'));
+    };
+    this.o.hurry?.addEventListener('abort', leave, { once: true });
     try {
       const r = await this.run(s, words, this.timeout, {
+        signal: stop.signal,
         onEvent: (e) => {
-          if (e.event === 'phase') this.line(s, e.phase);
+          if (e.event === 'phase') {
+            this.line(s, e.phase);
+            began = true;
+            leave();
+          }
         },
       });
       if (r.exitCode === EXIT_CODES.ok) {
@@ -479,6 +492,13 @@ export class FleetRun {
       }
       s.report.error = `rollback failed: rollout exit ${r.exitCode}: ${tail(r)}`;
     } catch (e) {
+      if (stop.signal.aborted) {
+        s.report.result = 'going-back';
+        s.report.after = to;
+        s.report.error = `its rollback to ${to} runs on the host and finishes on its own (not followed to the end: the run was interrupted twice)`;
+        this.line(s, `going back to ${to} on its own (rollout runs the rollback detached)`);
+        return;
+      }
       const v = await this.verify(s, app, to);
       if (v === 'switched') {
         s.report.result = 'rolled-back';
@@ -487,6 +507,7 @@ export class FleetRun {
       }
       s.report.error = `rollback failed: ${errorMessage(e)}`;
     } finally {
+      this.o.hurry?.removeEventListener('abort', leave);
       s.report.seconds += (Date.now() - started) / 1000;
     }
     s.report.result = 'rollback-failed';

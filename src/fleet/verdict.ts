@@ -13,6 +13,7 @@ export type HostResult =
   | 'unchanged' // already on the target
   | 'failed' // did not switch; still on its release before
   | 'rolled-back' // switched in this run, then returned to its release before
+  | 'going-back' // its rollback to the release before runs on the host (detached) and was not followed to the end (second interrupt)
   | 'rollback-failed' // switched, and could not be returned
   | 'locked' // another deploy holds the app's lock
   | 'refused' // preflight failed (host key, auth, protocol, router, release missing)
@@ -54,7 +55,7 @@ export interface Reunite {
 }
 
 /** Results that are no failure of the host (the run as a whole may still have failed). */
-const DONE: readonly HostResult[] = ['switched', 'ok', 'unchanged', 'rolled-back', 'not-started'];
+const DONE: readonly HostResult[] = ['switched', 'ok', 'unchanged', 'rolled-back', 'going-back', 'not-started'];
 const ON_TARGET: readonly HostResult[] = ['switched', 'ok', 'unchanged'];
 
 /** `delivery rollback --env ENV --to RELEASE`: the command that puts every host on `release`. */
@@ -118,8 +119,11 @@ export function verdict(v: VerdictInput): Verdict {
   const [on] = versions;
   if (v.interrupted) {
     const back = v.hosts.filter((h) => h.result === 'rolled-back').length;
-    const what = v.dryRun ? 'dry run cut short' : back ? `${back} switched host(s) went back` : 'no host had switched';
-    return { exitCode: ExitCode.Cancelled, summary: `cancelled by ${v.interrupted}: ${what}${why ? ` (${why})` : ''}; every host is on ${on}`, reunite: null };
+    const going = v.hosts.filter((h) => h.result === 'going-back').map((h) => h.name);
+    const what = v.dryRun ? 'dry run cut short' : back ? `${back} switched host(s) went back` : going.length ? '' : 'no host had switched';
+    const still = going.length ? `${what ? ', ' : ''}${going.join(', ')} going back to ${on} on the host (\`${commandLine(['delivery', 'status', '--env', v.environment ?? 'ENV'])}\` shows when it is done)` : '';
+    const where = going.length ? `every host is on ${on} or on its way back` : `every host is on ${on}`;
+    return { exitCode: ExitCode.Cancelled, summary: `cancelled by ${v.interrupted}: ${what}${still}${why ? ` (${why})` : ''}; ${where}`, reunite: null };
   }
   const onlyLocks = failed.length > 0 && failed.every((h) => h.result === 'locked');
   return { exitCode: onlyLocks ? ExitCode.Locked : ExitCode.Failed, summary: `failed (${why}); every host is on ${on}`, reunite: null };

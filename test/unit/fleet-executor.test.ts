@@ -271,6 +271,23 @@ describe('deploy', () => {
     expect(currents(f)).toEqual(['r1', 'r1']);
   });
 
+  it('a second signal while a host goes back: its rollback began on the host, so the report is out at once and the host gets there on its own (exit 130)', async () => {
+    const f = fleet(2, { 1: { deployMs: 30, rollbackMs: 1000 } });
+    const first = new AbortController();
+    const second = new AbortController();
+    const logger = new MemoryLogger();
+    const p = run(f, logger, { signal: first.signal, hurry: second.signal }).switch('deploy', target(f, { concurrency: 1 }), { stdin: Buffer.from('b') });
+    setTimeout(() => first.abort(new Error('interrupted by SIGINT')), 10);
+    setTimeout(() => second.abort(new Error('interrupted again by SIGTERM')), 150);
+    const r = await p;
+    expect(r.hosts.map((h) => h.result)).toEqual(['going-back', 'not-started']);
+    expect(r.exitCode).toBe(130);
+    expect(r.summary).toBe('cancelled by SIGINT: web1 going back to r1 on the host (`delivery status --env prod` shows when it is done); every host is on r1 or on its way back');
+    expect(currents(f)).toEqual(['r2', 'r1']); // not there yet
+    await f.hosts.get('web1')!.switching;
+    expect(currents(f)).toEqual(['r1', 'r1']);
+  });
+
   it('--dry-run: every host checks the bundle, nothing switches', async () => {
     const f = fleet(3);
     const r = await run(f).switch('deploy', target(f, { dryRun: true }), { stdin: Buffer.from('b'), dryRun: true });

@@ -30,6 +30,8 @@ export interface FakeHostBehaviour {
   detached?: boolean;
   /** The bundle takes this long to arrive (ms); aborting meanwhile changes nothing, as rollout refuses a cut bundle. */
   receiveMs?: number;
+  /** rollback takes this long (ms) after its first phase; like rollout it finishes on its own when the client goes away. */
+  rollbackMs?: number;
 }
 
 export class FakeHost {
@@ -146,6 +148,24 @@ class FakeConnection implements HostConnection {
         if (h.behaviour.rollbackExit) return done(h.behaviour.rollbackExit, result('rollback', false, h.behaviour.rollbackExit, {}));
         const to = opt('--to') ?? h.previous;
         if (!to || !h.releases.includes(to)) return done(2, result('rollback', false, 2, {}));
+        if (h.behaviour.rollbackMs) {
+          emit({ event: 'phase', time: now(), phase: 'starting', app: 'g/a', release: to, message: '' });
+          const ms = h.behaviour.rollbackMs;
+          const back = () => {
+            h.previous = h.current;
+            h.current = to;
+          };
+          await new Promise<void>((resolve, reject) => {
+            const t = setTimeout(resolve, ms);
+            o.signal?.addEventListener('abort', () => {
+              clearTimeout(t);
+              h.switching = new Promise<void>((fin) => setTimeout(() => (back(), (h.switching = null), fin()), ms));
+              reject(o.signal!.reason);
+            });
+          });
+          back();
+          return done(0, result('rollback', true, 0, { release: to, previous: h.previous }));
+        }
         h.previous = h.current;
         h.current = to;
         return done(0, result('rollback', true, 0, { release: to, previous: h.previous }));

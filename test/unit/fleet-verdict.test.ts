@@ -13,6 +13,7 @@ describe('verdict', () => {
     ['only locks', [h('a', 'locked', 'r1'), h('b', 'not-started', 'r1')], {}, 3, 'failed (a: locked); every host is on r1'],
     ['cancelled before any switch', [h('a', 'not-started', 'r1'), h('b', 'not-started', 'r1')], { interrupted: 'SIGINT' }, 130, 'cancelled by SIGINT: no host had switched; every host is on r1'],
     ['cancelled, one went back', [h('a', 'rolled-back', 'r1'), h('b', 'not-started', 'r1')], { interrupted: 'SIGTERM' }, 130, 'cancelled by SIGTERM: 1 switched host(s) went back; every host is on r1'],
+    ['cancelled twice, one still going back on the host', [h('a', 'going-back', 'r1'), h('b', 'rolled-back', 'r1'), h('c', 'not-started', 'r1')], { interrupted: 'SIGINT' }, 130, 'cancelled by SIGINT: 1 switched host(s) went back, a going back to r1 on the host (`delivery status --env prod` shows when it is done); every host is on r1 or on its way back'],
     ['an interrupt after the last host switched: done', [h('a', 'switched', 'r2'), h('b', 'switched', 'r2')], { interrupted: 'SIGINT' }, 0, '2 hosts on r2'],
   ])('%s', (_n, hosts, over, code, summary) => {
     const v = verdict({ ...base, ...over, hosts });
