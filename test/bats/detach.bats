@@ -70,7 +70,8 @@ one_version() {
 @test "the drain runs after the result: a long drain does not hold the deploy (nor its deadline)" {
   printf 'DRAIN_SECONDS=30\n' >>"$H1_CONFIG"
   make_bundle "$BATS_TEST_TMPDIR/r4.tgz" --release r4 --tag v3 --docker-config "$DC"
-  run --separate-stderr ssh_on 1 deploy g/app --release r4 --deadline 8 <"$BATS_TEST_TMPDIR/r4.tgz"
+  # the deadline is well below the 30 s drain, with room for a loaded machine
+  run --separate-stderr ssh_on 1 deploy g/app --release r4 --deadline 15 <"$BATS_TEST_TMPDIR/r4.tgz"
   [ "$status" -eq 0 ]
   printf '%s\n' "$output" | grep -q '"phase":"draining"'
   [ "$(last_json | jq -r '.ok, .release' | tr '\n' ' ')" = "true r4 " ]
