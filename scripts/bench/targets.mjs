@@ -20,6 +20,7 @@
 // rows for the summary table of scripts/bench/table.mjs).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
@@ -334,10 +335,22 @@ node dist/deploy/index.js; node -e 0                                  # first by
 
 Where a deploy's time goes on the host (rollout's event times, median over
 every deploy of this run): start → healthy ${secs(median(deployPh.map((p) => p.healthy - p.starting)))},
-healthy → result (router switch) ${secs(median(deployPh.map((p) => p.result - p.healthy)))},
-worker start → starting ${secs(median(deployPh.map((p) => p.starting - p.first)))}; the instant rollback:
-worker start → result ${secs(median(instantPh.map((p) => p.result - p.first)))}. The rest of a client wall is node,
+healthy → result (router switch) ${secs(median(deployPh.map((p) => p.result - p.healthy)))}; the instant rollback:
+switch start → result ${secs(median(instantPh.map((p) => p.result - p.first)))}. The rest of a client wall is node,
 SSH, preflight and the upload (CLI first byte ${Math.round(cliOver)} ms over \`node -e 0\`).
+
+Where a missed target loses its time: of a deploy's ${sm(P.deploy)} client wall, rollout's
+start → result on the host is ${secs(median(deployPh.map((p) => p.result - p.starting)))} (the floor's own start → healthy is
+${secs(median(P.floor) - DRAIN)}: the rest is \`docker compose up\` and the health poll); the other
+${secs(median(P.deploy) - median(deployPh.map((p) => p.result - p.starting)))} are node and the plan (the CLI's first byte comes ${Math.round(cliOver)} ms after a bare
+\`node -e 0\`, itself ${Math.round(median(S.node))} ms here), SSH and the preflight (\`version\` + \`status\`), the upload
+and the host's checks of the bundle (tar, manifest, host policy through \`docker compose config\`).
+An instant rollback is two rollout processes (the session and the detached
+worker: bash reading the whole script twice) and a few HAProxy runtime
+calls; the client adds node, SSH and a preflight. Load average while this
+ran: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores (a shared machine): every process start
+costs several times what it costs on an idle host, which is what the
+absolute targets (0.25 s, 150 ms) measure.
 
 Keep-alive load on the host's router during all of it (4 connections,
 \`scripts/bench/load.mjs\`): ${loadResult.requests} requests, **${loadResult.failures} failed**, statuses ${JSON.stringify(loadResult.statuses)}.
