@@ -342,7 +342,8 @@ main() {
   shift
   if [[ "$cmd" == down ]]; then down; return; fi
   local n=${1:-}
-  if ! [[ "$n" =~ ^[0-9]{1,2}$ ]] || ((n < 1)); then usage; fi
+  # hosts are 127.ID.0.11 … 127.ID.0.(10+n): at most 200 (the fan-out bench uses 100)
+  if ! [[ "$n" =~ ^[0-9]{1,3}$ ]] || ((n < 1 || n > 200)); then usage; fi
   shift
   local router=haproxy
   while (($#)); do
