@@ -171,6 +171,8 @@ const load = spawn(process.execPath, loadArgs, { stdio: ['ignore', 'pipe', 'inhe
 let loadOut = '';
 load.stdout.on('data', (c) => (loadOut += c));
 const loadDone = new Promise((r) => load.on('exit', r));
+// a failed deploy throws: the load must not outlive this run
+process.on('exit', () => load.kill());
 await sleep(1000);
 const deploySecs = [];
 const rollbackSecs = [];
