@@ -140,10 +140,16 @@ function lockText(lock: ResultEvent['lock']): string {
   return `release ${lock.release ?? '?'} (pid ${lock.pid ?? '?'}) since ${lock.since ?? '?'}`;
 }
 
+/** Waits `ms`, or less when `signal` aborts; leaves no listener behind. */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 export class FleetRun {
