@@ -35,7 +35,7 @@ describe('dist/', () => {
       const b = await readFile(path.join(root, 'dist', f), 'utf8');
       expect(b === a, `dist/${f} differs from a fresh build: run npm run build and commit dist/`).toBe(true);
     }
-  }, 120_000);
+  }, 300_000);
 
   it('holds no native addon and no Windows helper', async () => {
     const all = await files(path.join(root, 'dist'));
