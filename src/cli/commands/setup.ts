@@ -30,6 +30,7 @@ import {
   type SetupOptions,
 } from '../../core/setup';
 import { hostFilesDir, installerTarball, runRemote, type RemoteShell } from '../../adapters/setup-host';
+import { pool } from '../../fleet/pool';
 import { connectorFrom, fleetRequest, loadFleet, str } from '../fleet';
 import type { HostConnection } from '../../core/protocol';
 
@@ -51,6 +52,7 @@ const OPTS = [
   'jump-host',
   'insecure-skip-host-key-check',
   'connect-timeout',
+  'concurrency',
   'json',
 ] as const;
 
@@ -207,24 +209,26 @@ export async function runSetup(ctx: RunContext, values: OptionValues, targets: s
   const tarball = await installerTarball(hostFilesDir(ctx.env.DELIVERY_HOST_FILES || undefined));
   // The admin key is used for the connection only; it is never written anywhere.
   const connector = connectorFrom(ctx, values, req, { user: admin });
-  const rows: HostOutcome[] = [];
+  // Hosts are set up side by side (at most --concurrency, default 10); each line says its host.
+  const slots: (HostOutcome | undefined)[] = hosts.map(() => undefined);
   try {
-    for (const h of hosts) {
+    await pool(hosts.map((h, i) => ({ h, i })), req.concurrency ?? 10, async ({ h, i }) => {
       const user = h.user ?? admin;
       let conn: HostConnection | null = null;
       try {
         conn = await connector.connect({ ...h, user });
-        rows.push(await setupHost(ctx, conn, h, user, o, tarball));
+        slots[i] = await setupHost(ctx, conn, h, user, o, tarball);
       } catch (err) {
         ctx.logger.error(`${h.name}: ${errorMessage(err)}`);
-        rows.push({ host: h.name, result: 'failed', docker: '-', compose: '-', problems: [errorMessage(err)], knownHosts: [], cluster: '' });
+        slots[i] = { host: h.name, result: 'failed', docker: '-', compose: '-', problems: [errorMessage(err)], knownHosts: [], cluster: '' };
       } finally {
         conn?.close();
       }
-    }
+    });
   } finally {
     connector.close();
   }
+  const rows = slots.filter((r): r is HostOutcome => r !== undefined);
   const failed = rows.filter((r) => r.result === 'failed' || r.result === 'missing prerequisites');
   if (failed.length) ctx.logger.error(`setup: ${failed.map((r) => `${r.host} ${r.result}`).join(', ')}`);
   const code = !failed.length ? ExitCode.Ok : failed.some((r) => r.result === 'failed') ? ExitCode.Failed : ExitCode.Refused;
