@@ -15,7 +15,7 @@ import { environmentOf, type Deliveryfile } from '../core/deliveryfile';
 import { ConfigurationError } from '../core/errors';
 import type { OptionName } from '../core/options';
 import { releaseIdProblem } from '../core/release';
-import type { HostSpec, OnFailure } from '../core/types';
+import { ON_FAILURE, type HostSpec, type OnFailure } from '../core/types';
 import type { FleetReport } from '../fleet/executor';
 import { interruptSignals, type Interrupt } from '../fleet/interrupt';
 import { formatReport } from '../fleet/report';
@@ -66,10 +66,10 @@ function intOf(ctx: RunContext, values: OptionValues, name: keyof typeof LIMITS)
 function onFailureOf(ctx: RunContext, values: OptionValues): OnFailure | undefined {
   const v = str(values, 'on-failure');
   if (v === undefined) return undefined;
-  if (v !== 'rollback' && v !== 'stop' && v !== 'continue') {
-    throw new ConfigurationError(`${namingOf(ctx).say('on-failure')}: expected rollback, stop or continue, got ${JSON.stringify(v)}`);
+  if (!(ON_FAILURE as readonly string[]).includes(v)) {
+    throw new ConfigurationError(`${namingOf(ctx).say('on-failure')}: expected ${ON_FAILURE.slice(0, -1).join(', ')} or ${ON_FAILURE.at(-1)}, got ${JSON.stringify(v)}`);
   }
-  return v;
+  return v as OnFailure;
 }
 
 function releaseOf(ctx: RunContext, values: OptionValues, name: 'release' | 'to'): string | undefined {
