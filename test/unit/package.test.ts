@@ -45,7 +45,7 @@ describe('the delivery package', () => {
     const { stdout } = await run('tar', ['tzf', tarball]);
     const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
     expect(files).toEqual(
-      ['CHANGELOG.md', 'README.md', 'package.json', 'dist/cli/index.js', 'src/host/install.sh', 'src/host/rollout', 'src/host/traefik/docker-compose.yml', 'src/host/traefik/teapot/Dockerfile', 'src/host/traefik/teapot/teapot.sh'].sort(),
+      ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json', 'dist/cli/index.js', 'src/host/install.sh', 'src/host/rollout', 'src/host/traefik/docker-compose.yml', 'src/host/traefik/teapot/Dockerfile', 'src/host/traefik/teapot/teapot.sh'].sort(),
     );
   });
 
