@@ -142,7 +142,9 @@ json_field() { printf '%s' "$1" | jq -r "$2"; }
 }
 
 @test "two deploys at once: one gets exit 3 naming the holder" {
-  make_bundle "$BATS_TEST_TMPDIR/a.tgz" --release lockA --tag v1 --docker-config "$DC"
+  # A stays before its switch for 6 s (> LOCK_WAIT=2): once A has switched,
+  # B would wait for A's finishing worker and go on, which is not this case
+  make_bundle "$BATS_TEST_TMPDIR/a.tgz" --release lockA --tag v1 --docker-config "$DC" --no-healthcheck --stable 6
   make_bundle "$BATS_TEST_TMPDIR/b.tgz" --release lockB --tag v2 --docker-config "$DC"
   rollout_on 1 deploy g/app <"$BATS_TEST_TMPDIR/a.tgz" >"$BATS_TEST_TMPDIR/a.out" 2>&1 &
   pa=$!
