@@ -40,10 +40,11 @@ json_field() { printf '%s' "$1" | jq -r "$2"; }
   printf '%s\n' "$output" >"$REPO/.tmp/rollout-events-deploy.jsonl"
 }
 
-@test "every started container has log rotation and the delivery labels" {
+@test "every started container has log rotation, restart unless-stopped and the delivery labels" {
   run app_ids 1 g/app
   [ -n "$output" ]
   for id in $output; do
+    [ "$(docker inspect --format '{{.HostConfig.RestartPolicy.Name}}' "$id")" = unless-stopped ]
     [ "$(docker inspect --format '{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "max-size"}} {{index .HostConfig.LogConfig.Config "max-file"}}' "$id")" = "json-file 10m 3" ]
     [ "$(docker inspect --format '{{index .Config.Labels "delivery.release"}}' "$id")" = r1 ]
   done
