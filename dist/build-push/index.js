@@ -31907,7 +31907,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 708:
+/***/ 8838:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -31946,50 +31946,94 @@ var __importStar = (this && this.__importStar) || (function () {
     };
 })();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.run = run;
 /** actions/build-push: build, tag, push; outputs image, digest, ref (image@sha256:…). */
 const core = __importStar(__nccwpck_require__(7484));
 const build_push_1 = __nccwpck_require__(4954);
 const context_1 = __nccwpck_require__(9428);
 const run_1 = __nccwpck_require__(2074);
-(0, run_1.runAction)(async (logger) => {
-    const inputs = (0, context_1.readInputs)('build-push', process.env, logger);
-    const r = await (0, build_push_1.runBuildPush)(inputs, process.env, (0, context_1.readEvent)(process.env), logger);
-    core.setOutput('image', r.image);
-    core.setOutput('digest', r.digest ?? '');
-    core.setOutput('ref', r.ref ?? '');
-    core.setOutput('tags', r.tags.join('\n'));
-    if (r.ref)
-        logger.info(`pushed ${r.ref}`);
-    await (0, run_1.writeSummary)(logger, `build-push ${r.image}`, [
-        ['ref', r.ref ?? '(not pushed)'],
-        ['tags', r.tags.join(', ')],
-        ['builder', r.buildx ? 'buildx' : 'docker build'],
-    ], []);
-});
+function run() {
+    return (0, run_1.runAction)('build-push', async ({ inputs, ctx, logger }) => {
+        const r = await (0, build_push_1.runBuildPush)(ctx, inputs, (0, context_1.readEvent)(process.env));
+        core.setOutput('image', r.image);
+        core.setOutput('digest', r.digest ?? '');
+        core.setOutput('ref', r.ref ?? '');
+        core.setOutput('tags', r.tags.join('\n'));
+        if (r.ref)
+            logger.info(`pushed ${r.ref}`);
+        await (0, run_1.writeSummary)(logger, {
+            title: `build-push ${r.image}`,
+            facts: [
+                ['ref', r.ref ?? '(not pushed)'],
+                ['tags', r.tags.join(', ')],
+                ['builder', r.buildx ? 'buildx' : 'docker build'],
+            ],
+            rows: [],
+        });
+    });
+}
 
 
 /***/ }),
 
 /***/ 9428:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
 
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ACTION_OPTIONS = void 0;
 exports.inputVar = inputVar;
+exports.coreInputs = coreInputs;
 exports.readInputs = readInputs;
 exports.maskSecret = maskSecret;
-exports.cliEnv = cliEnv;
+exports.workspaceOf = workspaceOf;
+exports.actionContext = actionContext;
 exports.readEvent = readEvent;
 /**
- * The actions' context: which options each action takes, reading them from
- * the runner's `INPUT_*` variables through the one option table
- * (src/core/options.ts), masking every secret before anything is logged,
- * and turning them into the `DELIVERY_*` environment the CLI commands read,
- * so an action runs exactly the code `delivery COMMAND` runs.
+ * The actions' context: which options each action takes, reading them
+ * through the one option table (src/core/options.ts) with the input names of
+ * action.yml, masking every secret before anything is logged, and the
+ * RunContext the typed commands (`runDeploy`, …) run with, so an action runs
+ * exactly the code `delivery COMMAND` runs, without a detour through argv,
+ * DELIVERY_* variables or the CLI's stdout.
  */
 const node_fs_1 = __nccwpck_require__(3024);
+const core = __importStar(__nccwpck_require__(7484));
+const command_1 = __nccwpck_require__(3567);
 const errors_1 = __nccwpck_require__(4296);
 const options_1 = __nccwpck_require__(3457);
 /** The options each action reads, by option name; action.yml declares exactly their inputs (a test checks). */
@@ -32020,25 +32064,36 @@ function parseInputBool(v, input) {
         return true;
     if (['false', 'False', 'FALSE'].includes(v))
         return false;
-    throw new errors_1.ConfigurationError(`input ${input}: expected true or false, got ${JSON.stringify(v)}`);
+    throw new errors_1.ConfigurationError(`input "${input}": expected true or false, got ${JSON.stringify(v)}`);
+}
+/** The input as @actions/core reads it: `core.getInput` in an action, INPUT_* in a plain environment. */
+function coreInputs() {
+    return (input) => core.getInput(input);
 }
 /**
  * Reads an action's inputs. Every secret value is handed to the logger
  * (core.setSecret) here, before anything else runs.
  */
-function readInputs(action, env, logger) {
+function readInputs(action, source, logger) {
+    const raw0 = typeof source === 'function' ? source : (input) => source[inputVar(input)] ?? '';
+    // The runner expands action.yml's defaults (`${{ github.token }}`); a local tool such as
+    // @github/local-action hands them over as written. Unexpanded, such a value is not given.
+    const get = (input) => {
+        const v = raw0(input) ?? '';
+        return /^\s*\$\{\{[^}]*\}\}\s*$/.test(v) ? '' : v;
+    };
     const names = exports.ACTION_OPTIONS[action];
     // Mask first, across all inputs, then parse.
     for (const n of names) {
         const spec = options_1.OPTIONS[n];
-        const raw = env[inputVar((0, options_1.inputOf)(spec))];
+        const raw = get((0, options_1.inputOf)(spec));
         if (spec.secret && raw)
             maskSecret(n, raw, logger);
     }
     const out = {};
     for (const n of names) {
         const spec = options_1.OPTIONS[n];
-        const raw = (env[inputVar((0, options_1.inputOf)(spec))] ?? '').trim();
+        const raw = (get((0, options_1.inputOf)(spec)) ?? '').trim();
         if (raw === '')
             continue;
         out[n] = spec.type === 'boolean' ? parseInputBool(raw, (0, options_1.inputOf)(spec)) : raw;
@@ -32062,24 +32117,21 @@ function maskSecret(name, value, logger) {
         }
     }
 }
+/** The workspace relative paths resolve against: GITHUB_WORKSPACE (the checkout), not the action's own folder. */
+function workspaceOf(env) {
+    return env.GITHUB_WORKSPACE || process.cwd();
+}
 /**
- * The `DELIVERY_*` environment a CLI command reads for these inputs
- * (`ssh-key` → `DELIVERY_SSH_KEY`), on top of `base`. Options whose CLI flag
- * takes a path take the text in the environment, as the inputs do.
+ * The RunContext of an action: input names in messages, paths against the
+ * workspace, and the process environment without the INPUT_* variables (they
+ * must not reach docker or git as inputs of another step).
  */
-function cliEnv(inputs, base) {
-    const env = { ...base };
-    // Inputs the runner passed must not leak into the command as inputs of another step.
-    for (const k of Object.keys(env))
-        if (k.startsWith('INPUT_'))
-            delete env[k];
-    for (const [n, v] of Object.entries(inputs)) {
-        if (v === undefined)
-            continue;
-        const spec = options_1.OPTIONS[n];
-        env[(0, options_1.envVarOf)(spec)] = typeof v === 'boolean' ? String(v) : v;
-    }
-    return env;
+function actionContext(env, logger) {
+    const clean = {};
+    for (const [k, v] of Object.entries(env))
+        if (!k.startsWith('INPUT_'))
+            clean[k] = v;
+    return { env: clean, logger, naming: command_1.INPUT_NAMING, cwd: workspaceOf(env) };
 }
 /** The workflow's event payload (GITHUB_EVENT_PATH), or null outside a workflow. */
 function readEvent(env) {
@@ -32224,52 +32276,119 @@ var __importStar = (this && this.__importStar) || (function () {
         return result;
     };
 })();
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.workspacePath = workspacePath;
+exports.lineLocation = lineLocation;
+exports.failAction = failAction;
 exports.runAction = runAction;
 exports.writeSummary = writeSummary;
+exports.esc = esc;
 /**
- * The one wrapper every action entry runs in: an error becomes
- * `core.setFailed` (an ::error annotation) with the process exit code of the
- * CLI (2 for the user's mistake, 5 failed, …); a bug shows its stack.
+ * The one wrapper every action's `run()` goes through: the inputs read (and
+ * masked) through the context module, the typed command called by the
+ * action, and an error turned into an `::error` annotation with the exit code
+ * of the CLI (2 for the user's mistake, 5 failed, …). A Deliveryfile, compose
+ * or cluster file error is annotated on its file, line and column, so it shows
+ * on that line in a pull request; a bug shows its stack.
  */
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const core = __importStar(__nccwpck_require__(7484));
 const errors_1 = __nccwpck_require__(4296);
+const context_1 = __nccwpck_require__(9428);
 const logger_1 = __nccwpck_require__(4167);
-function runAction(fn) {
+/** A path as the annotation wants it: relative to the workspace when inside it. */
+function workspacePath(file, workspace) {
+    const rel = node_path_1.default.relative(workspace, node_path_1.default.resolve(workspace, file));
+    return rel && !rel.startsWith('..') && !node_path_1.default.isAbsolute(rel) ? rel : file;
+}
+/**
+ * The file position of one line of a ConfigurationError: the error's own
+ * `location` for its first line, else the documented `FILE:LINE:COL ` prefix
+ * every file error starts with (a Deliveryfile error lists one problem a
+ * line), when FILE exists in the workspace.
+ */
+function lineLocation(line, workspace, first) {
+    if (first)
+        return first;
+    const m = /^(.+?):([0-9]+):([0-9]+)(?::| )/.exec(line);
+    if (!m || !(0, node_fs_1.existsSync)(node_path_1.default.resolve(workspace, m[1])))
+        return null;
+    return { file: m[1], line: Number(m[2]), col: Number(m[3]) };
+}
+/** The failure of an action: one ::error per problem (on its file's line when it has one), and the exit code. */
+function failAction(err, logger, env = process.env) {
+    const ws = (0, context_1.workspaceOf)(env);
+    // Paths in messages as the user wrote them: relative to the checkout.
+    const text = (m) => logger.mask(m.split(ws + node_path_1.default.sep).join(''));
+    if (err instanceof errors_1.ConfigurationError) {
+        const lines = err.message.split('\n').filter((l) => l.trim());
+        const locs = lines.map((l, i) => lineLocation(l, ws, i === 0 ? err.location : undefined));
+        if (lines.length === 1 && !locs[0])
+            core.setFailed(text(err.message));
+        else {
+            lines.forEach((l, i) => {
+                const loc = locs[i];
+                if (loc)
+                    core.error(text(l), { title: 'delivery', file: workspacePath(loc.file, ws), startLine: loc.line, startColumn: loc.col });
+                else
+                    core.error(text(l));
+            });
+        }
+        process.exitCode = err.exitCode;
+        return err.exitCode;
+    }
+    if (err instanceof errors_1.DeliveryError) {
+        core.setFailed(text(err.message));
+        process.exitCode = err.exitCode;
+        return err.exitCode;
+    }
+    core.setFailed(text(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : (0, errors_1.errorMessage)(err)}`));
+    process.exitCode = errors_1.ExitCode.Internal;
+    return errors_1.ExitCode.Internal;
+}
+/**
+ * Runs one action: inputs (masked first), the context, then `fn`, whose
+ * number is the exit code. Never rejects: the error is the step's failure.
+ */
+async function runAction(action, fn) {
     const logger = new logger_1.ActionsLogger();
-    fn(logger).then((code) => {
+    try {
+        if (!(action in context_1.ACTION_OPTIONS))
+            throw new Error(`no action ${action}`);
+        const inputs = (0, context_1.readInputs)(action, (0, context_1.coreInputs)(), logger);
+        const code = await fn({ inputs, ctx: (0, context_1.actionContext)(process.env, logger), logger });
         if (code)
             process.exitCode = code;
-    }, (err) => {
-        if (err instanceof errors_1.DeliveryError) {
-            core.setFailed(logger.mask(err.message));
-            process.exitCode = err.exitCode;
-        }
-        else {
-            core.setFailed(logger.mask(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : (0, errors_1.errorMessage)(err)}`));
-            process.exitCode = errors_1.ExitCode.Internal;
-        }
-    });
+    }
+    catch (err) {
+        failAction(err, logger);
+    }
 }
-/** Writes the job summary (GITHUB_STEP_SUMMARY): a heading, the release, a host table. */
-async function writeSummary(logger, title, facts, rows) {
+/** Writes the job summary (GITHUB_STEP_SUMMARY): a heading, facts, a host table, notes. */
+async function writeSummary(logger, parts) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    const s = core.summary.addHeading(logger.mask(title), 3);
-    if (facts.length)
-        s.addList(facts.map(([k, v]) => logger.mask(`${k}: ${v}`)));
-    if (rows.length) {
+    const s = core.summary.addHeading(logger.mask(parts.title), 3);
+    if (parts.facts.length)
+        s.addList(parts.facts.map(([k, v]) => logger.mask(`${k}: ${v}`)));
+    if (parts.rows.length) {
+        const withReason = parts.rows.some((r) => r.reason);
         s.addTable([
-            [
-                { data: 'host', header: true },
-                { data: 'result', header: true },
-                { data: 'release', header: true },
-                { data: 'seconds', header: true },
-            ],
-            ...rows.map((r) => [r.host, r.result, r.release, r.seconds].map((c) => logger.mask(c))),
+            ['host', 'result', 'release', 'seconds', ...(withReason ? ['reason'] : [])].map((data) => ({ data, header: true })),
+            ...parts.rows.map((r) => [r.host, r.result, r.release, r.seconds, ...(withReason ? [r.reason ?? ''] : [])].map((c) => logger.mask(c))),
         ]);
     }
+    for (const n of parts.notes ?? [])
+        s.addRaw(`\n${logger.mask(n)}\n`, true);
     await s.write();
+}
+/** HTML-escapes text for the summary. */
+function esc(t) {
+    return t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 
@@ -32491,11 +32610,36 @@ function parseBool(v, where) {
 
 /***/ }),
 
-/***/ 4954:
+/***/ 3567:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.namingOf = exports.INPUT_NAMING = exports.CLI_NAMING = void 0;
+const options_1 = __nccwpck_require__(3457);
+exports.CLI_NAMING = {
+    say: (n) => `--${options_1.OPTIONS[n].flag}`,
+    required: (n, what) => `--${options_1.OPTIONS[n].flag} is required (or ${(0, options_1.envVarOf)(options_1.OPTIONS[n])}): ${what}`,
+};
+exports.INPUT_NAMING = {
+    say: (n) => `input "${(0, options_1.inputOf)(options_1.OPTIONS[n])}"`,
+    required: (n, what) => `input "${(0, options_1.inputOf)(options_1.OPTIONS[n])}" is required: ${what}`,
+};
+const namingOf = (ctx) => ctx.naming ?? exports.CLI_NAMING;
+exports.namingOf = namingOf;
+
+
+/***/ }),
+
+/***/ 4954:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.buildPushCommand = void 0;
 exports.buildPushInputsFrom = buildPushInputsFrom;
@@ -32503,7 +32647,9 @@ exports.runBuildPush = runBuildPush;
 const docker_1 = __nccwpck_require__(8226);
 const build_1 = __nccwpck_require__(2591);
 const errors_1 = __nccwpck_require__(4296);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const args_1 = __nccwpck_require__(7593);
+const command_1 = __nccwpck_require__(3567);
 const OPTS = ['image', 'context', 'dockerfile', 'build-args', 'tags', 'push', 'latest', 'registry', 'registry-username', 'registry-password', 'json'];
 function lines(v) {
     return typeof v === 'string' ? v.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) : [];
@@ -32511,15 +32657,17 @@ function lines(v) {
 function str(v) {
     return typeof v === 'string' && v.trim() ? v.trim() : null;
 }
-/** Option values (from flags, DELIVERY_* or action inputs) → build-push inputs. */
-function buildPushInputsFrom(values) {
+/** Option values (from flags, DELIVERY_* or action inputs) → build-push inputs; relative paths resolve against `cwd`. */
+function buildPushInputsFrom(values, naming = command_1.CLI_NAMING, cwd) {
     const image = str(values.image);
     if (!image)
-        throw new errors_1.ConfigurationError('image: required (--image, DELIVERY_IMAGE or the image input), e.g. 127.0.0.1:5000/group/app');
+        throw new errors_1.ConfigurationError(naming.required('image', 'the image repository to build and push, without tag, e.g. 127.0.0.1:5000/group/app'));
+    const at = (p) => (cwd ? node_path_1.default.resolve(cwd, p) : p);
+    const file = str(values.dockerfile);
     return {
         image,
-        context: str(values.context) ?? '.',
-        file: str(values.dockerfile),
+        context: at(str(values.context) ?? '.'),
+        file: file ? at(file) : null,
         buildArgs: lines(values['build-args']),
         tags: lines(values.tags),
         push: values.push === undefined ? true : values.push === true,
@@ -32529,13 +32677,13 @@ function buildPushInputsFrom(values) {
         password: typeof values['registry-password'] === 'string' && values['registry-password'] ? values['registry-password'] : null,
     };
 }
-/** The job of build-push, shared by the CLI command and the action. */
-async function runBuildPush(values, env, event, logger) {
+/** The job of build-push, shared by the CLI command, the action and Jenkins. */
+async function runBuildPush(ctx, values, event = null) {
     const pw = values['registry-password'];
     if (typeof pw === 'string' && pw)
-        logger.secret(pw);
-    const inputs = buildPushInputsFrom(values);
-    return (0, docker_1.buildAndPush)(inputs, (0, build_1.gitContextFromEnv)(env, event), logger, { env });
+        ctx.logger.secret(pw);
+    const inputs = buildPushInputsFrom(values, (0, command_1.namingOf)(ctx), ctx.cwd);
+    return (0, docker_1.buildAndPush)(inputs, (0, build_1.gitContextFromEnv)(ctx.env, event), ctx.logger, { env: ctx.env });
 }
 exports.buildPushCommand = {
     name: 'build-push',
@@ -32544,9 +32692,9 @@ exports.buildPushCommand = {
     usage: 'delivery build-push --image REPO [--context DIR] [--dockerfile PATH] [--build-args LINES] [--tags LINES] [--latest] [--registry-username U] (password in DELIVERY_REGISTRY_PASSWORD) [--json]  (DELIVERY_PUSH=false only builds)',
     async run(ctx) {
         const { values } = (0, args_1.readCliOptions)(OPTS, ctx.argv, ctx.env);
-        const r = await runBuildPush(values, ctx.env, null, ctx.logger);
+        const r = await runBuildPush(ctx, values);
         if (values.json)
-            ctx.stdout.write(JSON.stringify(r) + '\n');
+            ctx.stdout.write(JSON.stringify({ ok: true, code: 0, ...r }) + '\n');
         else
             ctx.stdout.write(`${r.ref ?? r.tags[0]}\n`);
         return 0;
@@ -32742,8 +32890,12 @@ class DeliveryError extends Error {
 exports.DeliveryError = DeliveryError;
 /** The user's input is wrong; the message says what, where and what to do. */
 class ConfigurationError extends DeliveryError {
-    constructor(message) {
+    location;
+    constructor(message, 
+    /** Where in a file the mistake is (Deliveryfile, compose, cluster file), for `::error file=…,line=…,col=…::`. */
+    location) {
         super(message, exports.ExitCode.Refused);
+        this.location = location;
     }
 }
 exports.ConfigurationError = ConfigurationError;
@@ -32756,6 +32908,8 @@ exports.ExitCode = {
     PullFailed: 4,
     Failed: 5,
     Split: 7,
+    /** Cancelled (SIGINT/SIGTERM) and every host is on one release. */
+    Cancelled: 130,
 };
 function errorMessage(err) {
     return err instanceof Error ? err.message : String(err);
@@ -32813,6 +32967,14 @@ exports.OPTIONS = {
     // lb-config
     format: { flag: 'format', type: 'string', description: 'lb-config output: apache or haproxy' },
     probe: { flag: 'probe', type: 'boolean', description: 'lb-config: ask every host\'s router for the health check URI once; warn about each host not answering 200' },
+    // setup
+    'deploy-key': { flag: 'deploy-key', type: 'multiline', fileFlag: true, description: 'setup: the public key CI deploys with (CLI: a .pub path; env: the key line)' },
+    'admin-user': { flag: 'admin-user', type: 'string', description: 'setup: the SSH user that sets the host up, root or one with NOPASSWD sudo (default root)' },
+    'deploy-user': { flag: 'deploy-user', type: 'string', description: 'setup: the user rollout runs as on the host (default deploy)' },
+    router: { flag: 'router', type: 'string', description: 'setup: haproxy (default) or traefik' },
+    'http-port': { flag: 'http-port', type: 'string', description: 'setup: port the host\'s router listens on (default 80)' },
+    'host-config': { flag: 'host-config', type: 'multiline', description: 'setup: extra KEY=VALUE lines for /etc/rollout/config, one a line' },
+    'install-docker': { flag: 'install-docker', type: 'boolean', description: 'setup: install Docker and Compose v2 with the host\'s package manager when missing' },
 };
 /** `ssh-key` → `DELIVERY_SSH_KEY`; `secrets` (flag `--secrets-file`) → `DELIVERY_SECRETS` */
 function envVarOf(spec) {
@@ -33174,12 +33336,19 @@ module.exports = require("util");
 /******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
 /******/ 	
 /************************************************************************/
-/******/ 	
-/******/ 	// startup
-/******/ 	// Load entry module and return exports
-/******/ 	// This entry module is referenced by other modules so it can't be inlined
-/******/ 	var __webpack_exports__ = __nccwpck_require__(708);
-/******/ 	module.exports = __webpack_exports__;
-/******/ 	
+var __webpack_exports__ = {};
+// This entry need to be wrapped in an IIFE because it need to be in strict mode.
+(() => {
+"use strict";
+var exports = __webpack_exports__;
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+/** Runs the build-push action: ncc bundles this file into dist/build-push/index.js (action.yml's main). */
+const main_1 = __nccwpck_require__(8838);
+void (0, main_1.run)();
+
+})();
+
+module.exports = __webpack_exports__;
 /******/ })()
 ;

