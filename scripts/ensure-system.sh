@@ -34,6 +34,7 @@ declare -A NEED=(
   [jq]=jq
   [ip]=iproute2
   [groovy]=groovy
+  [debootstrap]=debootstrap   # the real-host world's Debian image (test/hosts/image.sh)
 )
 # Compose v2 and buildx come from Debian trixie (bookworm's compose is v1).
 TRIXIE_NEED=(docker-compose docker-buildx)
