@@ -59861,7 +59861,9 @@ class FleetRun {
         }
         else {
             s.report.result = 'failed';
-            s.report.error = `rollout exit ${r.exitCode}: ${tail(r)}`;
+            // exit 8: the host's --deadline (the per-host timeout) passed before the client's own timer
+            const timedOut = r.exitCode === events_1.EXIT_CODES.deadline ? `host ${s.spec.name}: the per-host timeout (${this.timeout} s) passed on the host; ` : '';
+            s.report.error = `${timedOut}rollout exit ${r.exitCode}: ${tail(r)}`;
             this.line(s, `failed: ${s.report.error}`);
             // What rollout said last (health output, container logs), for the diagnosis.
             for (const l of r.stderrTail.slice(-12))

@@ -391,7 +391,9 @@ export class FleetRun {
       this.line(s, `locked: ${s.report.error}`);
     } else {
       s.report.result = 'failed';
-      s.report.error = `rollout exit ${r.exitCode}: ${tail(r)}`;
+      // exit 8: the host's --deadline (the per-host timeout) passed before the client's own timer
+      const timedOut = r.exitCode === EXIT_CODES.deadline ? `host ${s.spec.name}: the per-host timeout (${this.timeout} s) passed on the host; ` : '';
+      s.report.error = `${timedOut}rollout exit ${r.exitCode}: ${tail(r)}`;
       this.line(s, `failed: ${s.report.error}`);
       // What rollout said last (health output, container logs), for the diagnosis.
       for (const l of r.stderrTail.slice(-12)) this.line(s, `| ${l}`);
