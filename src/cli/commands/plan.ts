@@ -2,7 +2,7 @@ import { loadPlan } from '../../adapters/load-plan';
 import { commandLine, rollbackWords } from '../../core/commands';
 import { ConfigurationError, ExitCode } from '../../core/errors';
 import { planRemove } from '../../core/plan';
-import type { FleetPlan, Plan, RemovePlan, RollbackPlan } from '../../core/types';
+import type { FleetPlan, HostStep, Plan, RemovePlan, RollbackPlan } from '../../core/types';
 import { readCliOptions, type OptionValues } from '../args';
 import type { Command, RunContext } from '../command';
 import { fleetRequest, loadFleet, planOptionsOf, withUser } from '../fleet';
@@ -25,8 +25,8 @@ function around(p: FleetPlan) {
   };
 }
 
-/** A rollback or remove plan as JSON (no bundle). */
-export function fleetPlanJson(p: RollbackPlan | RemovePlan, user: string) {
+/** What every plan's JSON starts with. */
+function head(p: FleetPlan) {
   return {
     verb: p.verb,
     application: p.application,
@@ -36,9 +36,21 @@ export function fleetPlanJson(p: RollbackPlan | RemovePlan, user: string) {
     concurrency: p.concurrency,
     on_failure: p.onFailure,
     router: p.router,
+  };
+}
+
+/** One host of a plan's JSON; `extra` goes before its command. */
+function hostJson(s: HostStep, user: string, extra: Record<string, unknown> = {}) {
+  return { name: s.host.name, host: s.host.host, port: s.host.port, user: s.host.user ?? user, batch: s.batch, ...extra, command: commandLine(s.command), argv: s.command };
+}
+
+/** A rollback or remove plan as JSON (no bundle). */
+export function fleetPlanJson(p: RollbackPlan | RemovePlan, user: string) {
+  return {
+    ...head(p),
     batches: p.batches.length,
     ...around(p),
-    hosts: p.steps.map((s) => ({ name: s.host.name, host: s.host.host, port: s.host.port, user: s.host.user ?? user, batch: s.batch, command: commandLine(s.command), argv: s.command })),
+    hosts: p.steps.map((s) => hostJson(s, user)),
     warnings: p.warnings,
   };
 }
@@ -46,29 +58,13 @@ export function fleetPlanJson(p: RollbackPlan | RemovePlan, user: string) {
 /** The plan as JSON (what `--json` prints); the bundle bytes are left out. */
 export function planJson(p: Plan) {
   return {
-    verb: p.verb,
-    application: p.application,
-    environment: p.environment,
-    release: p.release,
-    mode: p.mode,
-    concurrency: p.concurrency,
-    on_failure: p.onFailure,
-    router: p.router,
+    ...head(p),
     ssh: { user: p.ssh.user, jump_host: p.ssh.jumpHost },
     batches: p.batches.length,
     ...around(p),
-    hosts: p.steps.map((s) => ({
-      name: s.host.name,
-      host: s.host.host,
-      port: s.host.port,
-      user: s.host.user ?? p.ssh.user,
-      batch: s.batch,
-      http_port: s.host.httpPort,
-      host_keys: s.host.hostKeys.length,
-      source: s.host.source,
-      command: s.command.join(' '),
-      argv: s.command,
-    })),
+    hosts: p.steps.map((s) =>
+      hostJson(s, p.ssh.user, { http_port: s.host.httpPort, host_keys: s.host.hostKeys.length, source: s.host.source }),
+    ),
     bundle: {
       size: p.bundle.bytes.length,
       sha256: p.bundle.sha256,

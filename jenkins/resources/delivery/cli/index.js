@@ -24871,8 +24871,8 @@ function around(p) {
         undo: p.verb === 'remove' ? null : (0, commands_1.commandLine)((0, commands_1.rollbackWords)(p.application, '<its release before>', { deadline: p.deadline })),
     };
 }
-/** A rollback or remove plan as JSON (no bundle). */
-function fleetPlanJson(p, user) {
+/** What every plan's JSON starts with. */
+function head(p) {
     return {
         verb: p.verb,
         application: p.application,
@@ -24882,38 +24882,30 @@ function fleetPlanJson(p, user) {
         concurrency: p.concurrency,
         on_failure: p.onFailure,
         router: p.router,
+    };
+}
+/** One host of a plan's JSON; `extra` goes before its command. */
+function hostJson(s, user, extra = {}) {
+    return { name: s.host.name, host: s.host.host, port: s.host.port, user: s.host.user ?? user, batch: s.batch, ...extra, command: (0, commands_1.commandLine)(s.command), argv: s.command };
+}
+/** A rollback or remove plan as JSON (no bundle). */
+function fleetPlanJson(p, user) {
+    return {
+        ...head(p),
         batches: p.batches.length,
         ...around(p),
-        hosts: p.steps.map((s) => ({ name: s.host.name, host: s.host.host, port: s.host.port, user: s.host.user ?? user, batch: s.batch, command: (0, commands_1.commandLine)(s.command), argv: s.command })),
+        hosts: p.steps.map((s) => hostJson(s, user)),
         warnings: p.warnings,
     };
 }
 /** The plan as JSON (what `--json` prints); the bundle bytes are left out. */
 function planJson(p) {
     return {
-        verb: p.verb,
-        application: p.application,
-        environment: p.environment,
-        release: p.release,
-        mode: p.mode,
-        concurrency: p.concurrency,
-        on_failure: p.onFailure,
-        router: p.router,
+        ...head(p),
         ssh: { user: p.ssh.user, jump_host: p.ssh.jumpHost },
         batches: p.batches.length,
         ...around(p),
-        hosts: p.steps.map((s) => ({
-            name: s.host.name,
-            host: s.host.host,
-            port: s.host.port,
-            user: s.host.user ?? p.ssh.user,
-            batch: s.batch,
-            http_port: s.host.httpPort,
-            host_keys: s.host.hostKeys.length,
-            source: s.host.source,
-            command: s.command.join(' '),
-            argv: s.command,
-        })),
+        hosts: p.steps.map((s) => hostJson(s, p.ssh.user, { http_port: s.host.httpPort, host_keys: s.host.hostKeys.length, source: s.host.source })),
         bundle: {
             size: p.bundle.bytes.length,
             sha256: p.bundle.sha256,
