@@ -186,6 +186,11 @@ export class SshConnector implements Connector {
       });
       client.on('close', () => fail(new TransportError('unreachable', `host ${label}: the connection closed during the SSH handshake`)));
       client.connect(config);
+      // Small SSH packets both ways (auth steps, exec requests, rollout's
+      // event lines): without TCP_NODELAY, Nagle and the peer's delayed ACK
+      // add ~40 ms to each round trip (connect 210 ms → 50 ms on loopback).
+      // On a jump host's channel this is a no-op (its own socket has it).
+      client.setNoDelay(true);
     });
   }
 
