@@ -52,6 +52,16 @@ export function versionWords(): Words {
   return ['rollout', 'version'];
 }
 
+/**
+ * `rollout preflight G/A [--releases]`: what a switch asks every host first
+ * (version, router, current/previous release, lock; with `releases` the kept
+ * releases) in one round trip. A rollout older than the verb refuses it as
+ * unknown; the fleet then asks `version`, `status` and `releases` instead.
+ */
+export function preflightWords(application: string, opts: { releases?: boolean } = {}): Words {
+  return ['rollout', 'preflight', application, ...(opts.releases ? ['--releases'] : [])];
+}
+
 /** The words shown to a person (`delivery plan`, messages): one line. */
 export function commandLine(words: readonly string[]): string {
   return words.join(' ');

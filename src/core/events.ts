@@ -28,7 +28,7 @@ export const PHASES = [
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
-export const VERBS = ['deploy', 'rollback', 'status', 'releases', 'list', 'remove', 'version'] as const;
+export const VERBS = ['deploy', 'rollback', 'status', 'releases', 'list', 'remove', 'version', 'preflight'] as const;
 export type Verb = (typeof VERBS)[number];
 
 /** Exit codes of rollout (docs/protocol.md, "Exit codes"). */
@@ -105,6 +105,13 @@ const VersionResult = z.strictObject({
   router: router.optional(),
   host: z.string().optional(),
 });
+const lockInfo = z
+  .strictObject({ release: z.string().nullable(), pid: z.number().int().nullable(), since: isoTime.nullable(), state: z.enum(['finishing']).nullable().optional() })
+  .nullable()
+  .optional();
+const keptReleases = z
+  .array(z.strictObject({ id: releaseId, current: z.boolean(), created: isoTime, images: z.record(z.string(), z.string()).optional() }))
+  .optional();
 const StatusResult = z.strictObject({
   ...resultBase,
   verb: z.literal('status'),
@@ -114,19 +121,27 @@ const StatusResult = z.strictObject({
     .strictObject({ release: releaseId.nullable(), result: z.string().nullable(), time: isoTime.nullable(), seconds: z.number().int() })
     .nullable()
     .optional(),
-  lock: z
-    .strictObject({ release: z.string().nullable(), pid: z.number().int().nullable(), since: isoTime.nullable(), state: z.enum(['finishing']).nullable().optional() })
-    .nullable()
-    .optional(),
+  lock: lockInfo,
   /** The images the current release pinned, service → repo@sha256:… */
   images: z.record(z.string(), z.string()).nullable().optional(),
 });
 const ReleasesResult = z.strictObject({
   ...resultBase,
   verb: z.literal('releases'),
-  releases: z
-    .array(z.strictObject({ id: releaseId, current: z.boolean(), created: isoTime, images: z.record(z.string(), z.string()).optional() }))
-    .optional(),
+  releases: keptReleases,
+});
+/** version + status (without containers) + releases (with --releases) in one answer, read without the Docker engine. */
+const PreflightResult = z.strictObject({
+  ...resultBase,
+  verb: z.literal('preflight'),
+  protocol: z.literal(PROTOCOL_VERSION).optional(),
+  rollout: z.string().optional(),
+  compose: z.string().optional(),
+  router: router.optional(),
+  host: z.string().optional(),
+  current: releaseId.nullable().optional(),
+  lock: lockInfo,
+  releases: keptReleases,
 });
 const ListResult = z.strictObject({
   ...resultBase,
@@ -144,6 +159,7 @@ export const ResultEvent = z
     StatusResult,
     ReleasesResult,
     ListResult,
+    PreflightResult,
   ])
   .superRefine((r, ctx) => {
     if (r.ok !== (r.code === 0)) ctx.addIssue({ code: 'custom', message: `ok is ${r.ok} but code is ${r.code}` });

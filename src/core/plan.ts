@@ -1,4 +1,4 @@
-import { deployWords, releasesWords, removeWords, rollbackWords, statusWords, versionWords } from './commands';
+import { deployWords, preflightWords, removeWords, rollbackWords } from './commands';
 import { ConfigurationError } from './errors';
 import type { Bundle, DeployMode, FleetPlan, HostSpec, HostStep, OnFailure, Plan, RemovePlan, RollbackPlan, Router, SshSettings } from './types';
 
@@ -101,7 +101,7 @@ export function plan(input: PlanInput): Plan {
   const deadline = input.deadline ?? DEFAULT_DEADLINE;
   const command = deployWords(input.application, input.release, { deadline, dryRun: input.dryRun });
   return {
-    ...base('deploy', { ...input, deadline }, command, [versionWords(), statusWords(input.application)]),
+    ...base('deploy', { ...input, deadline }, command, [preflightWords(input.application)]),
     verb: 'deploy',
     release: input.release,
     dryRun: !!input.dryRun,
@@ -120,7 +120,7 @@ export function planRollback(input: FleetPlanInput & { to: string | null }): Rol
   const deadline = input.deadline ?? DEFAULT_DEADLINE;
   const command = rollbackWords(input.application, input.to, { deadline });
   return {
-    ...base('rollback', { ...input, deadline }, command, [versionWords(), statusWords(input.application), releasesWords(input.application)]),
+    ...base('rollback', { ...input, deadline }, command, [preflightWords(input.application, { releases: true })]),
     verb: 'rollback',
     release: input.to,
   };

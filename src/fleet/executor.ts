@@ -15,7 +15,7 @@
  * release before. The second one stops waiting for hosts still switching
  * (they finish on their own) and brings back the ones that have switched.
  */
-import { commandLine, rollbackWords, statusWords, versionWords, releasesWords, listWords, removeWords } from '../core/commands';
+import { commandLine, rollbackWords, statusWords, versionWords, releasesWords, listWords, removeWords, preflightWords } from '../core/commands';
 import { ExitCode, errorMessage } from '../core/errors';
 import { EXIT_CODES, PROTOCOL_VERSION } from '../core/events';
 import type { Logger } from '../core/logger';
@@ -289,18 +289,31 @@ export class FleetRun {
 
   // ------------------------------------------------------------ step 1: preflight
 
-  /** connect, authenticate, `rollout version`, `rollout status` (and `releases` when asked), side by side on one connection. */
+  /**
+   * One host's preflight answer: `rollout preflight` (one round trip), or
+   * from a rollout older than that verb `version`, `status` (and `releases`)
+   * side by side on the same connection.
+   */
+  private async ask(s: HostState, app: string, wantReleases: boolean, seconds: number): Promise<{ v: RunResult; st: RunResult; rel: RunResult | null }> {
+    const pf = await this.run(s, preflightWords(app, { releases: wantReleases }), seconds);
+    if (pf.exitCode === EXIT_CODES.ok && pf.result?.verb === 'preflight') return { v: pf, st: pf, rel: wantReleases ? pf : null };
+    if (!(pf.exitCode === EXIT_CODES.refused && pf.result?.verb === 'unknown')) throw new Error(`\`rollout preflight\` failed: ${tail(pf)}`);
+    this.log.debug(`[${s.spec.name}] rollout does not know preflight (an older rollout): asking version and status`);
+    const [v, st, rel] = await Promise.all([
+      this.run(s, versionWords(), seconds),
+      this.run(s, statusWords(app), seconds),
+      wantReleases ? this.run(s, releasesWords(app), seconds) : Promise.resolve(null),
+    ]);
+    return { v, st, rel };
+  }
+
+  /** connect, authenticate, then the host's version, router, status (and kept releases when asked) in one answer. */
   private async preflight(states: HostState[], app: string, router: string | null, concurrency: number, wantReleases: boolean): Promise<void> {
     await pool(states, Math.max(concurrency, 10), async (s) => {
       const started = Date.now();
       try {
         await this.conn(s);
-        const short = Math.min(this.timeout, 60);
-        const [v, st, rel] = await Promise.all([
-          this.run(s, versionWords(), short),
-          this.run(s, statusWords(app), short),
-          wantReleases ? this.run(s, releasesWords(app), short) : Promise.resolve(null),
-        ]);
+        const { v, st, rel } = await this.ask(s, app, wantReleases, Math.min(this.timeout, 60));
         if (v.exitCode !== EXIT_CODES.ok || !v.result) throw new Error(`\`rollout version\` failed: ${tail(v)}`);
         if (v.result.protocol !== PROTOCOL) {
           throw new Error(`rollout speaks protocol ${v.result.protocol ?? 'unknown'}, this client speaks ${PROTOCOL}; update rollout on the host (or this client)`);

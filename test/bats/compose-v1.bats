@@ -32,6 +32,34 @@ fake_docker() {
   [[ "$stderr" == *"install docker-compose-plugin"* ]]
 }
 
+@test "the Compose version is asked once, and again when the docker CLI or the plugin changes" {
+  mkdir -p "$BATS_TEST_TMPDIR/dc/cli-plugins"
+  printf '#!/bin/sh\n# FAKE plugin file: only its path and mtime matter\nexit 1\n' >"$BATS_TEST_TMPDIR/dc/cli-plugins/docker-compose"
+  chmod +x "$BATS_TEST_TMPDIR/dc/cli-plugins/docker-compose"
+  fake_docker "echo asked >>$BATS_TEST_TMPDIR/asked; echo 2.26.1; exit 0"
+  v() { PATH="$BATS_TEST_TMPDIR/bin:$PATH" DOCKER_CONFIG="$BATS_TEST_TMPDIR/dc" ROLLOUT_CONFIG="$BATS_TEST_TMPDIR/config" run --separate-stderr "$REPO/src/host/rollout" "$@"; }
+  v version
+  [ "$status" -eq 0 ]
+  [[ "$(last_json)" == *'"compose":"2.26.1"'* ]]
+  v preflight g/app
+  [ "$status" -eq 0 ]
+  [ "$(wc -l <"$BATS_TEST_TMPDIR/asked")" -eq 1 ]
+  [[ "$(last_json)" == *'"compose":"2.26.1"'* ]]
+  # the plugin upgraded (a new file, whatever its modification time): asked again
+  cp -p "$BATS_TEST_TMPDIR/dc/cli-plugins/docker-compose" "$BATS_TEST_TMPDIR/new" && mv "$BATS_TEST_TMPDIR/new" "$BATS_TEST_TMPDIR/dc/cli-plugins/docker-compose"
+  v preflight g/app
+  [ "$status" -eq 0 ]
+  [ "$(wc -l <"$BATS_TEST_TMPDIR/asked")" -eq 2 ]
+  v version
+  [ "$(wc -l <"$BATS_TEST_TMPDIR/asked")" -eq 2 ]
+  # another docker CLI (here one that brings Compose v1, to see it refused): asked again
+  fake_docker "echo asked >>$BATS_TEST_TMPDIR/asked; echo 1.29.2; exit 0"
+  v preflight g/app
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"Compose 1.29.2 is too old"* ]]
+  [ "$(wc -l <"$BATS_TEST_TMPDIR/asked")" -eq 3 ]
+}
+
 @test "a config key rollout does not know, or a bad value, is refused with exit 2" {
   printf 'KEEP_RELEASE=3\n' >>"$BATS_TEST_TMPDIR/config"
   ROLLOUT_CONFIG="$BATS_TEST_TMPDIR/config" run --separate-stderr "$REPO/src/host/rollout" list g

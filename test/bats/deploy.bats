@@ -70,6 +70,14 @@ json_field() { printf '%s' "$1" | jq -r "$2"; }
   run --separate-stderr rollout_on 1 releases g/app
   [ "$(last_json | jq -c '[.releases[] | [.id, .current]]')" = '[["r2",true],["r1",false]]' ]
   printf '%s\n' "$output" >"$REPO/.tmp/rollout-events-releases.jsonl"
+  # preflight: the same answers in one, without the containers
+  run --separate-stderr rollout_on 1 preflight g/app --releases
+  [ "$status" -eq 0 ]
+  pf=$(last_json)
+  [ "$(json_field "$pf" '[.protocol, .router, .current, .previous, .color, .lock] | @csv')" = '1,"haproxy","r2","r1","green",' ]
+  [ "$(json_field "$pf" '[.releases[] | [.id, .current]] | tostring')" = '[["r2",true],["r1",false]]' ]
+  [ "$(json_field "$pf" 'has("containers")')" = false ]
+  printf '%s\n' "$output" >"$REPO/.tmp/rollout-events-preflight.jsonl"
 }
 
 @test "secrets are 0600 files mounted with compose secrets, never in the environment" {

@@ -290,7 +290,8 @@ small_state() {
   echo "$stderr"
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"rollout: no space left on $(realpath "$WORLD_DIR/full")"*"while unpacking the bundle"* ]]
-  [ -z "$(ls -A "$WORLD_DIR/full")" ]
+  # nothing of the deploy (rollout's host-wide cache of the Compose version may stay)
+  [ -z "$(ls -A "$WORLD_DIR/full" | grep -vx .cache)" ]
   umount "$WORLD_DIR/full"
 }
 

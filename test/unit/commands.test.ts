@@ -1,6 +1,6 @@
 /** The exact words of every remote verb (src/core/commands.ts), as Kamal tests its command builders. */
 import { describe, expect, it } from 'vitest';
-import { commandLine, deployWords, listWords, releasesWords, removeWords, rollbackWords, statusWords, versionWords } from '../../src/core/commands';
+import { commandLine, deployWords, listWords, preflightWords, releasesWords, removeWords, rollbackWords, statusWords, versionWords } from '../../src/core/commands';
 import { VERBS } from '../../src/core/events';
 import { planRemove, planRollback } from '../../src/core/plan';
 import type { HostSpec } from '../../src/core/types';
@@ -18,10 +18,12 @@ describe('every verb, word for word', () => {
     ['list', listWords('g'), 'rollout list g'],
     ['remove', removeWords('g/a-pr-7'), 'rollout remove g/a-pr-7'],
     ['version', versionWords(), 'rollout version'],
+    ['preflight', preflightWords('g/a'), 'rollout preflight g/a'],
+    ['preflight --releases', preflightWords('g/a', { releases: true }), 'rollout preflight g/a --releases'],
   ])('%s', (_name, words, line) => expect(commandLine(words)).toBe(line));
 
   it('has a builder for every verb rollout knows', () => {
-    const built = [deployWords('g/a', 'r'), rollbackWords('g/a', null), statusWords('g/a'), releasesWords('g/a'), listWords('g'), removeWords('g/a'), versionWords()].map((w) => w[1]);
+    const built = [deployWords('g/a', 'r'), rollbackWords('g/a', null), statusWords('g/a'), releasesWords('g/a'), listWords('g'), removeWords('g/a'), versionWords(), preflightWords('g/a')].map((w) => w[1]);
     expect([...built].sort()).toEqual([...VERBS].sort());
   });
 });
@@ -40,7 +42,7 @@ describe('rollback and remove are planned like deploy', () => {
       ['h2', 0, 'rollout rollback g/a --to r0 --deadline 600'],
       ['h3', 1, 'rollout rollback g/a --to r0 --deadline 600'],
     ]);
-    expect(p.preflight.map(commandLine)).toEqual(['rollout version', 'rollout status g/a', 'rollout releases g/a']);
+    expect(p.preflight.map(commandLine)).toEqual(['rollout preflight g/a --releases']);
   });
   it('rollback without --to: each host goes to its previous release (preflight checks they agree)', () => {
     const p = planRollback({ ...base, to: null, deadline: 90 });

@@ -47,6 +47,16 @@ describe('rollout events, produced by running rollout here', () => {
     expect(result).toMatchObject({ verb: 'version', ok: true, code: 0, protocol: 1, router: 'haproxy', host: 'unit' });
   });
 
+  it.skipIf(!hasCompose)('preflight: version and status in one answer, with --releases the kept releases', () => {
+    const r = rollout(['preflight', 'g/a', '--releases']);
+    expect(r.code).toBe(0);
+    const { events, result } = expectValid(r.stdout);
+    expect(events).toHaveLength(1);
+    expect(result).toMatchObject({ verb: 'preflight', ok: true, protocol: 1, router: 'haproxy', host: 'unit', current: null, previous: null, lock: null, releases: [] });
+    expect(expectValid(rollout(['preflight', 'g/a']).stdout).result).not.toHaveProperty('releases');
+    expect(rollout(['preflight', 'g/a', '--to', 'x']).code).toBe(2);
+  });
+
   it('status, releases and list of an app that is not deployed', () => {
     for (const args of [['status', 'g/a'], ['releases', 'g/a'], ['list', 'g']]) {
       const r = rollout(args);

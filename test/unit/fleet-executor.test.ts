@@ -66,6 +66,29 @@ describe('deploy', () => {
     expect(r.hosts[2].error).toMatch(/runs the traefik router, the Deliveryfile expects haproxy/);
   });
 
+  it('preflight is one command per host; a rollout older than the verb is asked version, status and releases instead', async () => {
+    const f = fleet(2, { 2: { noPreflight: true, lock: { release: 'r9', pid: 42, since: '2026-11-26T14:00:00Z' } } });
+    const r = await run(f).switch('deploy', target(f), { stdin: Buffer.from('b') });
+    const [h1, h2] = [...f.hosts.values()];
+    expect(h1.commands[0]).toBe('rollout preflight g/a');
+    expect(h1.commands.filter((c) => / (version|status|releases)\b/.test(c))).toEqual([]);
+    expect(h2.commands.slice(0, 3)).toEqual(['rollout preflight g/a', 'rollout version', 'rollout status g/a']);
+    // the older host's status still counts: its lock refuses the run
+    expect(r.exitCode).toBe(3);
+    expect(r.summary).toMatch(/locked by release r9 \(pid 42\) since 2026-11-26T14:00:00Z on web2/);
+    const rb = fleet(2, { 1: { noPreflight: true } });
+    for (const h of rb.hosts.values()) {
+      h.releases = ['r1', 'r0'];
+      h.previous = 'r0';
+    }
+    const back = await run(rb).switch('rollback', { ...target(rb, {}, ''), hosts: [...rb.hosts.values()].map((h) => ({ host: h.spec(), batch: 0, command: rollbackWords(APP, 'r0') })) }, { requireRelease: true });
+    expect(back.exitCode).toBe(0);
+    expect([...rb.hosts.values()].map((h) => h.commands.filter((c) => !/ rollback /.test(c)))).toEqual([
+      ['rollout preflight g/a --releases', 'rollout version', 'rollout status g/a', 'rollout releases g/a'],
+      ['rollout preflight g/a --releases'],
+    ]);
+  });
+
   it('a lock held by another deploy: exit 3 naming the holder, nothing changed', async () => {
     const f = fleet(3, { 2: { lock: { release: 'r9', pid: 42, since: '2026-11-26T14:00:00Z' } } });
     const r = await run(f).switch('deploy', target(f), { stdin: Buffer.from('b') });

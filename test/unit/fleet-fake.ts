@@ -32,6 +32,8 @@ export interface FakeHostBehaviour {
   receiveMs?: number;
   /** rollback takes this long (ms) after its first phase; like rollout it finishes on its own when the client goes away. */
   rollbackMs?: number;
+  /** A rollout from before the preflight verb: refuses it as unknown (as rollout does), so the client asks version, status and releases. */
+  noPreflight?: boolean;
 }
 
 export class FakeHost {
@@ -87,6 +89,12 @@ class FakeConnection implements HostConnection {
       return { exitCode: code, result: r, events, stderrTail: [] };
     };
     switch (verb) {
+      case 'preflight': {
+        if (h.behaviour.noPreflight) return done(2, result('unknown', false, 2, { app: null }));
+        const lock = h.behaviour.lock ?? (h.switching ? { release: 'detached', pid: 1, since: now() } : null);
+        const releases = w.includes('--releases') ? { releases: h.releases.map((id) => ({ id, current: id === h.current, created: now() })) } : {};
+        return done(0, result('preflight', true, 0, { protocol: h.behaviour.protocol ?? 1, router: h.behaviour.router ?? 'haproxy', host: h.name, current: h.current, previous: h.previous, lock, ...releases }));
+      }
       case 'version':
         return done(0, result('version', true, 0, { protocol: h.behaviour.protocol ?? 1, router: h.behaviour.router ?? 'haproxy', host: h.name }));
       case 'status': {

@@ -32,7 +32,7 @@ test('the exact words of a deploy: every deploy sends --deadline (default 600), 
   const input = { application: 'a/b', environment: 'prod', release: 'r1', mode: 'parallel' as const, concurrency: 5, batch: 1, canary: 1, onFailure: 'rollback' as const, router: null, ssh: { user: 'deploy', jumpHost: null }, hosts: hosts(2), bundle };
   expect(plan(input).steps[0].command).toEqual(['rollout', 'deploy', 'a/b', '--release', 'r1', '--deadline', '600']);
   expect(plan({ ...input, dryRun: true, deadline: 30 }).steps[1].command).toEqual(['rollout', 'deploy', 'a/b', '--release', 'r1', '--dry-run', '--deadline', '30']);
-  expect(plan(input).preflight).toEqual([['rollout', 'version'], ['rollout', 'status', 'a/b']]);
+  expect(plan(input).preflight).toEqual([['rollout', 'preflight', 'a/b']]);
 });
 
 test('release ids sort by time: YYYYMMDDTHHMMSSZ-<sha7>', () => {
@@ -184,7 +184,7 @@ describe('delivery plan (in process)', () => {
     const out = sink();
     expect(await main(['plan', 'rollback', '--env', 'qa', '--file', SEED, '--to', 'r0', '--timeout', '90', '--json'], { stdout: out.stream, logger: new MemoryLogger(), env: {} })).toBe(0);
     const j = JSON.parse(out.text());
-    expect([j.verb, j.release, j.preflight, j.undo]).toEqual(['rollback', 'r0', ['rollout version', 'rollout status bit-docker/teapot', 'rollout releases bit-docker/teapot'], 'rollout rollback bit-docker/teapot --to <its release before> --deadline 90']);
+    expect([j.verb, j.release, j.preflight, j.undo]).toEqual(['rollback', 'r0', ['rollout preflight bit-docker/teapot --releases'], 'rollout rollback bit-docker/teapot --to <its release before> --deadline 90']);
     expect(j.hosts.map((h: { command: string }) => h.command)).toEqual(Array(2).fill('rollout rollback bit-docker/teapot --to r0 --deadline 90'));
     const text = sink();
     expect(await main(['plan', 'rollback', '--env', 'qa', '--file', SEED], { stdout: text.stream, logger: new MemoryLogger(), env: {} })).toBe(0);
@@ -196,7 +196,7 @@ describe('delivery plan (in process)', () => {
     expect(rm.text()).not.toMatch(/goes back/);
     const dep = sink();
     expect(await main(['plan', '--env', 'qa', '--file', SEED, '--release', 'r1'], { stdout: dep.stream, logger: new MemoryLogger(), env: {} })).toBe(0);
-    expect(dep.text()).toContain('  preflight on every host: rollout version; rollout status bit-docker/teapot\n  a switched host goes back (on failure or interrupt) with: rollout rollback bit-docker/teapot --to <its release before> --deadline 600\n');
+    expect(dep.text()).toContain('  preflight on every host: rollout preflight bit-docker/teapot\n  a switched host goes back (on failure or interrupt) with: rollout rollback bit-docker/teapot --to <its release before> --deadline 600\n');
     const bad = new MemoryLogger();
     expect(await main(['plan', 'frobnicate', '--env', 'qa', '--file', SEED], { stdout: sink().stream, logger: bad, env: {} })).toBe(2);
     expect(bad.lines[0]).toMatch(/plan takes one verb \(deploy, rollback or remove\), got "frobnicate"/);
