@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# HAProxy's pool of backends and the fixed ports (world 120, one host): a new
-# app takes the first free slot and the lowest free ports, a full port range
-# or a full pool refuses it with exit 6 naming the setting, and a removed
-# app's slot and ports go to the next new app.
+# Several apps on one host (world 120): HAProxy's pool of backends and the
+# fixed ports (a new app takes the first free slot and the lowest free ports,
+# a full port range or a full pool refuses it with exit 6 naming the setting,
+# a removed app's slot and ports go to the next new app), and images several
+# apps pin (one app's remove or pruning leaves another app's pin in place).
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -25,11 +26,13 @@ set_cfg() {
   echo "$1=$2" >>"$H1_CONFIG"
 }
 
-# deploy_app NAME: g/NAME release r1 (v1) on the route /NAME/
+# deploy_app NAME [RELEASE TAG [make_bundle options]]: g/NAME (default r1, v1) on the route /NAME/
 deploy_app() {
-  make_bundle "$BATS_TEST_TMPDIR/$1.tgz" --app "g/$1" --release r1 --tag v1 --path "/$1/" --docker-config "$DC"
-  run --separate-stderr rollout_on 1 deploy "g/$1" <"$BATS_TEST_TMPDIR/$1.tgz"
-  app_idle 1 "g/$1"
+  local name=$1 rel=${2:-r1} tag=${3:-v1}
+  shift $(($# < 3 ? $# : 3))
+  make_bundle "$BATS_TEST_TMPDIR/$name-$rel.tgz" --app "g/$name" --release "$rel" --tag "$tag" --path "/$name/" --docker-config "$DC" "$@"
+  run --separate-stderr rollout_on 1 deploy "g/$name" <"$BATS_TEST_TMPDIR/$name-$rel.tgz"
+  app_idle 1 "g/$name"
 }
 
 backend_of() { awk -v a="g/$1" '$1 == a {print $2}' "$H1_STATE/.router/backends"; }
@@ -79,4 +82,32 @@ ports_of() { awk -v a="g/$1" '$1 == a {print $2 "=" $3}' "$H1_STATE/.router/port
   [ "$(get 1 /a4/)" = v1 ]
   [ "$(get 1 /a2/)" = v1 ]
   [ "$(get_code 1 /a1/)" = 418 ]
+}
+
+# pin_of NAME RELEASE: the image ref that release of g/NAME pinned at its deploy
+pin_of() { cut -d= -f2- "$H1_STATE/g/$1/releases/$2/images.lock"; }
+
+@test "removing an app leaves an image another app pins (the tag and the digest both name it)" {
+  # a1 (removed above) pinned the same v1 digest as a2
+  pin=$(pin_of a2 r1)
+  [[ "$pin" == *@sha256:* ]]
+  docker image inspect "$pin" >/dev/null
+  run --separate-stderr rollout_on 1 remove g/a4
+  [ "$status" -eq 0 ]
+  docker image inspect "$pin" >/dev/null
+}
+
+@test "pruning an app's old release leaves an image another app pins" {
+  pin=$(pin_of a2 r1)
+  deploy_app a5 r1 v1 --keep 1
+  [ "$status" -eq 0 ]
+  [ "$(pin_of a5 r1)" = "$pin" ]
+  deploy_app a5 r2 v2 --keep 1
+  [ "$status" -eq 0 ]
+  deploy_app a5 r3 v3 --keep 1
+  [ "$status" -eq 0 ]
+  # r1 is pruned (neither current nor previous, over KEEP)
+  [ ! -d "$H1_STATE/g/a5/releases/r1" ]
+  docker image inspect "$pin" >/dev/null
+  [ "$(get 1 /a2/)" = v1 ]
 }
