@@ -12,7 +12,8 @@
 #
 # Parts: scripts/bench/targets.mjs (issue 13: deploy against the floor and
 # against docker-rollout, instant rollback, startup; world 106),
-# scripts/bench/scale.mjs (60 apps + 10 previews on one host; world 109);
+# scripts/bench/scale.mjs (60 apps + 10 previews on one host, then a new app there
+# against a host holding one app, in interleaved pairs; world 109, 2 hosts);
 # DOCKER_ROLLOUT names the wowu/docker-rollout script,
 # default /work/shared/anchors/docker-rollout/docker-rollout, and row 2 is
 # skipped, saying so, when it is missing), scripts/bench/table.mjs (the six
