@@ -7,11 +7,11 @@
  * DELIVERY_* variables or the CLI's stdout.
  */
 import { readFileSync } from 'node:fs';
-import * as core from '@actions/core';
 import { INPUT_NAMING, type RunContext } from '../cli/command';
 import { ConfigurationError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { OPTIONS, inputOf, type OptionName, type OptionSpec } from '../core/options';
+import { coreIndex } from './toolkit';
 
 /** The options each action reads, by option name; action.yml declares exactly their inputs (a test checks). */
 export const ACTION_OPTIONS = {
@@ -53,9 +53,14 @@ function parseInputBool(v: string, input: string): boolean {
 /** Where inputs come from: the runner's INPUT_* variables, or a getter such as `core.getInput` (which also knows action.yml's defaults under @github/local-action). */
 export type InputSource = NodeJS.ProcessEnv | ((input: string) => string);
 
-/** The input as @actions/core reads it: `core.getInput` in an action, INPUT_* in a plain environment. */
+/**
+ * The inputs as @actions/core reads them: `core.getInput` from source (under
+ * @github/local-action it knows action.yml's defaults), the runner's INPUT_*
+ * variables in the bundle (see ./toolkit).
+ */
 export function coreInputs(): InputSource {
-  return (input: string) => core.getInput(input);
+  const core = coreIndex();
+  return core ? (input: string) => core.getInput(input) : process.env;
 }
 
 /**

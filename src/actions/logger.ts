@@ -3,10 +3,12 @@
  * `core.group`, errors are `::error` annotations, warnings `::warning`,
  * and every secret goes to `core.setSecret` (the runner masks it) and is
  * masked here as well, so nothing this process prints carries it even
- * outside a runner.
+ * outside a runner. (@actions/core through ./toolkit.)
  */
-import * as core from '@actions/core';
 import type { Logger } from '../core/logger';
+import { toolkit } from './toolkit';
+
+const core = toolkit();
 
 export class ActionsLogger implements Logger {
   private readonly secrets: string[] = [];

@@ -3,10 +3,12 @@
  * job summary. The report is the typed value runDeploy/runRollback return;
  * nothing is parsed back from printed text.
  */
-import * as core from '@actions/core';
 import type { FleetReport, HostReport } from '../fleet/executor';
 import type { ActionsLogger } from './logger';
 import { esc, writeSummary } from './run';
+import { toolkit } from './toolkit';
+
+const core = toolkit();
 
 const OK_RESULTS: readonly string[] = ['switched', 'ok', 'unchanged'];
 export const hostOk = (h: HostReport): boolean => OK_RESULTS.includes(h.result);

@@ -8,11 +8,13 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import * as core from '@actions/core';
 import type { RunContext } from '../cli/command';
 import { ConfigurationError, DeliveryError, ExitCode, errorMessage } from '../core/errors';
 import { ACTION_OPTIONS, actionContext, coreInputs, readInputs, workspaceOf, type ActionName, type Inputs } from './context';
 import { ActionsLogger } from './logger';
+import { toolkit } from './toolkit';
+
+const core = toolkit();
 
 export interface ActionRun<A extends ActionName> {
   inputs: Inputs<A>;

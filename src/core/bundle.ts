@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { Header, Pax } from 'tar';
+// tar's header and pax modules only: its index (100 kB, minified) is the
+// whole archiver, evaluated before the first byte reaches a host.
+import { Header } from 'tar/header';
+import { Pax } from 'tar/pax';
 import { ConfigurationError } from './errors';
 import { isReleaseId, isSecretName, isServiceName } from './names';
 import type { Bundle, Manifest } from './types';

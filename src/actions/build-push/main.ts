@@ -1,8 +1,10 @@
 /** actions/build-push: build, tag, push; outputs image, digest, ref (image@sha256:…). */
-import * as core from '@actions/core';
 import { runBuildPush } from '../../cli/commands/build-push';
 import { readEvent } from '../context';
 import { runAction, writeSummary } from '../run';
+import { toolkit } from '../toolkit';
+
+const core = toolkit();
 
 export function run(): Promise<void> {
   return runAction('build-push', async ({ inputs, ctx, logger }) => {

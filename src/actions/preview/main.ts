@@ -3,12 +3,14 @@
  * with its preview route (opened, synchronize, reopened), or remove it
  * (closed); post or update one PR comment; clean up stale previews.
  */
-import * as core from '@actions/core';
 import { runPreview } from '../../cli/commands/preview';
 import { pullRequestOf } from '../../core/preview';
 import { readEvent } from '../context';
 import { hostOk } from '../report';
 import { esc, runAction, writeSummary } from '../run';
+import { toolkit } from '../toolkit';
+
+const core = toolkit();
 
 export function run(): Promise<void> {
   return runAction('preview', async ({ inputs, ctx, logger }) => {
