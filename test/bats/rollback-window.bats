@@ -144,8 +144,9 @@ wait_idle() { flock -w 30 "$H1_STATE/g/app/lock" true; }
   [ "$(count rollback-2 v1)" -gt 0 ] && [ "$(count rollback-2 v2)" -gt 0 ]
   grep -q '"phase":"starting"' "$BATS_TEST_TMPDIR/rollback-2.out"
   [ "$(get 1 /app/)" = v2 ]
-  # started, not created: the same containers
+  # started, not created: the same containers, with one docker start (not compose up)
   [ "$(ids green)" = "$kept" ]
+  grep -q 'started the kept containers of green' "$BATS_TEST_TMPDIR/rollback-2.out"
 }
 
 @test "ROLLBACK_WINDOW=0: the old color is stopped right after the switch, its containers kept" {
