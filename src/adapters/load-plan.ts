@@ -8,7 +8,7 @@ import { ConfigurationError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { plan } from '../core/plan';
 import { checkSecrets, createdTime, dockerConfigOf, manifestOf, parseSecrets, previewApplication, previewUrl, releaseOf, routeOf } from '../core/release-inputs';
-import type { OnFailure, Plan } from '../core/types';
+import type { HostSpec, OnFailure, Plan } from '../core/types';
 import { MAX_YAML_BYTES, YamlSource } from '../core/yaml-source';
 import { resolveHosts, type FetchOptions } from './cluster-source';
 import { detectGit } from './git';
@@ -71,6 +71,13 @@ export interface LoadPlanOptions {
   fetch?: Omit<FetchOptions, 'token' | 'logger'>;
   /** Bundle size cap in bytes (default MAX_BUNDLE_BYTES). */
   maxBundleBytes?: number;
+  /**
+   * Called once the environment's hosts are resolved, before the compose
+   * files are read and the bundle is built (the deploy opens its first
+   * connections here, so the SSH handshakes overlap the build). It must not
+   * throw; the plan does not wait for what it starts.
+   */
+  onHosts?: (hosts: HostSpec[], ssh: { user: string; jumpHost: string | null }) => void;
 }
 
 /** Reads and validates a Deliveryfile (refused before reading when over MAX_YAML_BYTES). */
@@ -267,6 +274,20 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
   const application = o.preview ? previewApplication(df.data.application, o.preview.number) : df.data.application;
   const route = routeOf(df, o.preview);
   const maxBytes = o.maxBundleBytes ?? MAX_BUNDLE_BYTES;
+  const ssh = { user: o.sshUser ?? df.data.ssh.user, jumpHost: o.jumpHost ?? df.data.ssh.jump_host ?? null };
+  // Hosts from cluster files only: resolved beside the reading and checking
+  // below (awaited where the plan needs them, so errors keep their order).
+  // A cluster URL is fetched where it was, after the checks: a bad compose
+  // file must not wait for a fetch and its retries.
+  const resolveNow = () => resolveHosts(df, o.env, { ...fetchOptionsFromEnv(penv), ...o.fetch, token: o.clusterToken, logger, baseDir });
+  const local = env.cluster.every((c) => typeof c !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(c.trim()));
+  const early = local ? resolveNow() : null;
+  early?.catch(() => undefined);
+  const hostsResolved = early ?? Promise.resolve(null);
+  if (o.onHosts && early) {
+    const onHosts = o.onHosts;
+    early.then((h) => onHosts(h, ssh)).catch(() => undefined);
+  }
 
   // Secrets: only the names the environment lists.
   const secretValues = parseSecrets(o.secrets);
@@ -323,7 +344,8 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
 
   for (const n of check.notes) logger.info(`note: ${n}`);
   if (referenced.shipped.length) logger.info(`shipping what the compose files reference (under app/): ${referenced.shipped.join(', ')}`);
-  const hosts = await resolveHosts(df, o.env, { ...fetchOptionsFromEnv(penv), ...o.fetch, token: o.clusterToken, logger, baseDir });
+  const hosts = (await hostsResolved) ?? (await resolveNow());
+  if (!early) o.onHosts?.(hosts, ssh);
   for (const w of check.warnings) logger.warn(w);
   const result = plan({
     application,
@@ -335,7 +357,7 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
     canary: df.canary,
     onFailure: o.onFailure ?? df.onFailure,
     router: df.router,
-    ssh: { user: o.sshUser ?? df.data.ssh.user, jumpHost: o.jumpHost ?? df.data.ssh.jump_host ?? null },
+    ssh,
     hosts,
     bundle,
     deadline: o.deadline,

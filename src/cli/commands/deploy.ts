@@ -1,5 +1,6 @@
 import { loadPlan } from '../../adapters/load-plan';
 import { FleetRun, type FleetReport } from '../../fleet/executor';
+import { Preconnector } from '../../fleet/preconnect';
 import { readCliOptions, type OptionValues } from '../args';
 import type { Command, RunContext } from '../command';
 import { SSH_OPTIONS, connectorFrom, fleetRequest, interruptSignal, planOptionsOf, printReport, withUser } from '../fleet';
@@ -9,8 +10,26 @@ const OPTS = [...SSH_OPTIONS, 'release', 'images', 'secrets', 'registry-username
 /** Deploy: plan (Deliveryfile, hosts, bundle), then the fleet run. The CLI, the deploy action and Jenkins call this. */
 export async function runDeploy(ctx: RunContext, values: OptionValues): Promise<FleetReport> {
   const req = fleetRequest(ctx, values, { what: 'the environment of the Deliveryfile to deploy (qa, prod, …)' });
-  const plan = await loadPlan(planOptionsOf(ctx, req));
-  const connector = connectorFrom(ctx, values, req, { user: plan.ssh.user, jumpHost: plan.ssh.jumpHost });
+  // The first hosts' SSH connections open as soon as the plan knows the
+  // hosts, beside the bundle's build (src/fleet/preconnect.ts). Anything
+  // wrong with the SSH options is reported below, where it always was.
+  let warm: Preconnector | null = null;
+  const onHosts = (hosts: Parameters<typeof withUser>[0], ssh: { user: string; jumpHost: string | null }) => {
+    try {
+      warm = new Preconnector(connectorFrom(ctx, values, req, ssh));
+      warm.warm(withUser(hosts, req));
+    } catch {
+      warm = null;
+    }
+  };
+  let plan;
+  try {
+    plan = await loadPlan({ ...planOptionsOf(ctx, req), onHosts });
+  } catch (e) {
+    (warm as Preconnector | null)?.close();
+    throw e;
+  }
+  const connector = (warm as Preconnector | null) ?? connectorFrom(ctx, values, req, { user: plan.ssh.user, jumpHost: plan.ssh.jumpHost });
   const stop = interruptSignal();
   try {
     ctx.logger.info(
