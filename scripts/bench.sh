@@ -75,11 +75,20 @@ elif [[ -f scripts/bench/fanout.mjs ]]; then
 fi
 fi
 
+# --assemble: say when each part was measured
+assembled=""
+if ((assemble)); then
+  parts=""
+  for f in targets.md scale.md deploys.md fanout.md; do
+    if [[ -s "$out/$f" ]]; then parts+="${parts:+; }$f of $(date -u -r "$out/$f" +%Y-%m-%dT%H:%MZ)"; fi
+  done
+  assembled=", assembled from the run files in .tmp/bench-run ($parts)"
+fi
 {
   cat <<EOF
 # Benchmarks
 
-Written by \`npm run bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%dT%H:%MZ):
+Written by \`npm run bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%dT%H:%MZ)${assembled}:
 $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM,
 $(. /etc/os-release && echo "$PRETTY_NAME"), Linux $(uname -r), Node $(node -v),
 $(docker --version | sed 's/,.*//'), $(apache2 -v | sed -n 's/^Server version: //p'), $(haproxy -v | head -1 | cut -d' ' -f1-3).

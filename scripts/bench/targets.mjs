@@ -360,6 +360,34 @@ function phaseTable() {
   });
   return [head, ...rowsOut].join('\n');
 }
+/** For each missed row: why, from this run's per-phase figures. */
+function missedWhy() {
+  const mk = (k, n) => median((TIMES[k] ?? []).map((r) => r[n]));
+  const out = [];
+  const dep = median(P.deploy);
+  if (!rows[0].met) out.push(`- Row 1: a deploy is ${secs(dep)} against the floor's ${sm(P.floor)}; starting → healthy alone is ${secs(mk('deploy', 'healthy') - mk('deploy', 'starting'))} (the floor's start → healthy ${secs(median(P.floor) - DRAIN)}), the rest is in the table above.`);
+  if (rows[1].met === false) out.push(`- Row 2: ${secs(dep)} against docker-rollout's ${sm(P.anchor)}.`);
+  if (!rows[2].met) {
+    const rb = median(P.rbIn);
+    const parts = [
+      ['node, the plan (Deliveryfile, hosts) and the first line', mk('rbIn', 'first line')],
+      ['SSH connect and `rollout preflight --releases`', mk('rbIn', 'preflight done') - mk('rbIn', 'first line')],
+      ['the host: rollout session, detached worker, its checks, to the first phase', mk('rbIn', 'healthy') - mk('rbIn', 'preflight done')],
+      ['the router switch to the result', mk('rbIn', 'switched') - mk('rbIn', 'healthy')],
+      ['the result to the exit', mk('rbIn', 'exit') - mk('rbIn', 'switched')],
+    ];
+    out.push(
+      `- Row 3: an instant rollback's client wall is ${secs(rb)}, ${f2(rRbIn)} × a deploy (${secs(dep)}); 0.2 × would be ${secs(0.2 * dep)}. ` +
+        `It is ${parts.map(([w, t]) => `${w} ${secs(t)}`).join(', ')}. ` +
+        `The client's own part before the host acts (node, plan, SSH) is ${secs(mk('rbIn', 'preflight done'))}, which alone is ${f2(mk('rbIn', 'preflight done') / dep)} × a deploy here: ` +
+        `the nearer a deploy comes to the floor, the larger this fixed part is against it (with a real image's pull and start the ratio falls). On the host itself the switch takes ${sm(P.rbInHost)} (target 0.25 s), ` +
+        `two bash processes reading rollout and a \`docker ps\`, the HAProxy calls and the state files.`,
+    );
+  }
+  if (rRbAfter > 0.6) out.push(`- Row 3 after the window: ${sm(P.rbAfter)} against a deploy's ${sm(P.deployB)} (${f2(rRbAfter)} ×); the kept containers start with one \`docker start\`, then the health wait is a fresh container's (starting → healthy ${secs(mk('rbAfter', 'healthy') - mk('rbAfter', 'starting'))}, a deploy's ${secs(mk('deployB', 'healthy') - mk('deployB', 'starting'))}).`);
+  if (!rows[3].met) out.push(`- Row 4: the action's first byte comes ${Math.round(startupOver)} ms after a bare \`node -e 0\` (${Math.round(median(S.node))} ms): loading the bundle, reading the inputs, the Deliveryfile and the cluster file, then the TCP connect (the compose files and the bundle are read beside the SSH handshake). Single runs spread from ${Math.round(Math.min(...pairs(S.action, S.node, (a, n) => a - n)))} to ${Math.round(Math.max(...pairs(S.action, S.node, (a, n) => a - n)))} ms over \`node -e 0\` here: the row follows the machine's load; \`node scripts/bench/startup.mjs --world ID DIST…\` repeats it alone, bundles side by side.`);
+  return out.length ? `Why the missed targets miss (this run):\n\n${out.join('\n')}\n` : 'Every target of this file was met in this run.\n';
+}
 const md = `## Issue 13: deploys near the floor, instant rollback, scale (\`scripts/bench/targets.mjs\`)
 
 Test world ${ID}: one host (sshd + rollout + HAProxy), \`DRAIN_SECONDS=${DRAIN}\`, the
@@ -419,6 +447,7 @@ while this ran: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpu
 more on a busy machine, which is what the absolute targets (0.25 s,
 150 ms) measure.
 
+${missedWhy()}
 Keep-alive load on the host's router during all of it (${LOAD_CONNECTIONS} connections,
 ${LOAD_PAUSE_MS} ms between requests on each, \`scripts/bench/load.mjs\`; a failure is an error, a
 non-2xx answer or none within 5 s): ${loadResult.requests} requests (${loadResult.rps}/s), **${loadResult.failures} failed**, statuses ${JSON.stringify(loadResult.statuses)}.
