@@ -72,10 +72,11 @@ export interface LoadPlanOptions {
   /** Bundle size cap in bytes (default MAX_BUNDLE_BYTES). */
   maxBundleBytes?: number;
   /**
-   * Called once the environment's hosts are resolved, before the compose
+   * Called once hosts from cluster files are resolved, before the compose
    * files are read and the bundle is built (the deploy opens its first
-   * connections here, so the SSH handshakes overlap the build). It must not
-   * throw; the plan does not wait for what it starts.
+   * connections here, so the SSH handshakes overlap the build); not called
+   * for a cluster URL, fetched after the checks. It must not throw; the plan
+   * does not wait for what it starts.
    */
   onHosts?: (hosts: HostSpec[], ssh: { user: string; jumpHost: string | null }) => void;
 }
@@ -282,12 +283,8 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
   const resolveNow = () => resolveHosts(df, o.env, { ...fetchOptionsFromEnv(penv), ...o.fetch, token: o.clusterToken, logger, baseDir });
   const local = env.cluster.every((c) => typeof c !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(c.trim()));
   const early = local ? resolveNow() : null;
-  early?.catch(() => undefined);
-  const hostsResolved = early ?? Promise.resolve(null);
-  if (o.onHosts && early) {
-    const onHosts = o.onHosts;
-    early.then((h) => onHosts(h, ssh)).catch(() => undefined);
-  }
+  // its rejection is the plan's, where it is awaited below
+  early?.then((h) => o.onHosts?.(h, ssh)).catch(() => undefined);
 
   // Secrets: only the names the environment lists.
   const secretValues = parseSecrets(o.secrets);
@@ -344,8 +341,7 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
 
   for (const n of check.notes) logger.info(`note: ${n}`);
   if (referenced.shipped.length) logger.info(`shipping what the compose files reference (under app/): ${referenced.shipped.join(', ')}`);
-  const hosts = (await hostsResolved) ?? (await resolveNow());
-  if (!early) o.onHosts?.(hosts, ssh);
+  const hosts = await (early ?? resolveNow());
   for (const w of check.warnings) logger.warn(w);
   const result = plan({
     application,

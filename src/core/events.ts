@@ -96,15 +96,15 @@ const RollbackResult = z.strictObject({ ...resultBase, verb: z.literal('rollback
 const RemoveResult = z.strictObject({ ...resultBase, verb: z.literal('remove') });
 /** A command refused before its verb was known (grammar). */
 const UnknownResult = z.strictObject({ ...resultBase, verb: z.literal('unknown') });
-const VersionResult = z.strictObject({
-  ...resultBase,
-  verb: z.literal('version'),
+/** What `version` answers (and `preflight` with it). */
+const versionFields = {
   protocol: z.literal(PROTOCOL_VERSION).optional(),
   rollout: z.string().optional(),
   compose: z.string().optional(),
   router: router.optional(),
   host: z.string().optional(),
-});
+};
+const VersionResult = z.strictObject({ ...resultBase, verb: z.literal('version'), ...versionFields });
 const lockInfo = z
   .strictObject({ release: z.string().nullable(), pid: z.number().int().nullable(), since: isoTime.nullable(), state: z.enum(['finishing']).nullable().optional() })
   .nullable()
@@ -134,11 +134,7 @@ const ReleasesResult = z.strictObject({
 const PreflightResult = z.strictObject({
   ...resultBase,
   verb: z.literal('preflight'),
-  protocol: z.literal(PROTOCOL_VERSION).optional(),
-  rollout: z.string().optional(),
-  compose: z.string().optional(),
-  router: router.optional(),
-  host: z.string().optional(),
+  ...versionFields,
   current: releaseId.nullable().optional(),
   lock: lockInfo,
   releases: keptReleases,

@@ -13,7 +13,7 @@ export async function runDeploy(ctx: RunContext, values: OptionValues): Promise<
   // The first hosts' SSH connections open as soon as the plan knows the
   // hosts, beside the bundle's build (src/fleet/preconnect.ts). Anything
   // wrong with the SSH options is reported below, where it always was.
-  let warm: Preconnector | null = null;
+  let warm = null as Preconnector | null;
   const onHosts = (hosts: Parameters<typeof withUser>[0], ssh: { user: string; jumpHost: string | null }) => {
     try {
       warm = new Preconnector(connectorFrom(ctx, values, req, ssh));
@@ -22,14 +22,11 @@ export async function runDeploy(ctx: RunContext, values: OptionValues): Promise<
       warm = null;
     }
   };
-  let plan;
-  try {
-    plan = await loadPlan({ ...planOptionsOf(ctx, req), onHosts });
-  } catch (e) {
-    (warm as Preconnector | null)?.close();
+  const plan = await loadPlan({ ...planOptionsOf(ctx, req), onHosts }).catch((e: unknown) => {
+    warm?.close();
     throw e;
-  }
-  const connector = (warm as Preconnector | null) ?? connectorFrom(ctx, values, req, { user: plan.ssh.user, jumpHost: plan.ssh.jumpHost });
+  });
+  const connector = warm ?? connectorFrom(ctx, values, req, { user: plan.ssh.user, jumpHost: plan.ssh.jumpHost });
   const stop = interruptSignal();
   try {
     ctx.logger.info(
