@@ -11,11 +11,12 @@
 // --dry-run deploys with --dry-run (the same first byte; no switch, faster);
 // --keep leaves the world up. Prints one table, figures in ms: medians, and
 // the median of the per-run differences against `node -e 0`.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { median, sh, testImages, worldUp } from './world.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -31,31 +32,13 @@ if (!Number.isInteger(ID) || !DISTS.length) {
 }
 const DIR = path.join(ROOT, '.tmp', `startup-${ID}`);
 const say = (m) => console.error(`startup: ${m}`);
-const sh = (cmd, a, o = {}) => execFileSync(cmd, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...o });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
 
-sh('bash', [path.join(ROOT, 'test/world/world.sh'), 'up', String(ID), '1']);
+const W = worldUp(ID);
 if (!args.includes('--keep')) process.on('exit', () => spawnSync('bash', [path.join(ROOT, 'test/world/world.sh'), 'down', String(ID)], { stdio: 'inherit' }));
-const W = {};
-for (const l of readFileSync(path.join(ROOT, '.tmp', `world-${ID}`, 'world.env'), 'utf8').split('\n')) {
-  const m = /^([A-Z0-9_]+)=(.*)$/.exec(l);
-  if (m) W[m[1]] = m[2].replace(/^"|"$/g, '');
-}
 rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
-const repo = W.TEST_IMAGE;
-const dockerEnv = { ...process.env, DOCKER_CONFIG: W.REGISTRY_DOCKER_CONFIG };
-const digestOf = (ref) =>
-  sh('docker', ['image', 'inspect', '--format', '{{range .RepoDigests}}{{println .}}{{end}}', ref])
-    .split('\n')
-    .find((l) => l.startsWith(repo + '@sha256:'));
-sh('docker', ['pull', '-q', `${repo}:v1`], { env: dockerEnv });
-sh('docker', ['pull', '-q', `${repo}:v2`], { env: dockerEnv });
-const IMG = [digestOf(`${repo}:v1`), digestOf(`${repo}:v2`)];
+const { repo, images: IMG } = testImages(W);
 
 const cluster = YAML.parse(readFileSync(W.CLUSTER_FILE, 'utf8'));
 const h1 = cluster.hosts[0];

@@ -18,12 +18,13 @@
 //
 // Writes OUT.md (the tables with the per-phase figures) and OUT.json (the
 // rows for the summary table of scripts/bench/table.mjs).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { median, sh, testImages, worldUp } from './world.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -39,25 +40,11 @@ const ID = 106;
 const ANCHOR = process.env.DOCKER_ROLLOUT ?? '/work/shared/anchors/docker-rollout/docker-rollout';
 const DIR = path.join(ROOT, '.tmp', `bench-${ID}`);
 const say = (m) => console.error(`targets: ${m}`);
-const sh = (cmd, a, o = {}) => execFileSync(cmd, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26, ...o });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 const secs = (x) => (Number.isFinite(x) ? `${x.toFixed(2)} s` : '–');
 const now = () => performance.now() / 1000;
 
-function worldUp(id, env = {}) {
-  sh('bash', [path.join(ROOT, 'test/world/world.sh'), 'up', String(id), '1'], { env: { ...process.env, ...env } });
-  const w = {};
-  for (const l of readFileSync(path.join(ROOT, '.tmp', `world-${id}`, 'world.env'), 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(l);
-    if (m) w[m[1]] = m[2].replace(/^"|"$/g, '');
-  }
-  return w;
-}
 const worlds = [];
 process.on('exit', () => {
   for (const id of worlds) spawnSync('bash', [path.join(ROOT, 'test/world/world.sh'), 'down', String(id)], { stdio: 'inherit' });
@@ -75,17 +62,9 @@ worlds.push(ID);
 const W = worldUp(ID);
 rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
-const repo = W.TEST_IMAGE;
-const dockerEnv = { ...process.env, DOCKER_CONFIG: W.REGISTRY_DOCKER_CONFIG };
-const digestOf = (ref) =>
-  sh('docker', ['image', 'inspect', '--format', '{{range .RepoDigests}}{{println .}}{{end}}', ref])
-    .split('\n')
-    .find((l) => l.startsWith(repo + '@sha256:'));
 // Two images, both on the host: deploys alternate between them, so no deploy
 // pulls (the floor does not pull either).
-sh('docker', ['pull', '-q', `${repo}:v1`], { env: dockerEnv });
-sh('docker', ['pull', '-q', `${repo}:v2`], { env: dockerEnv });
-const IMG = [digestOf(`${repo}:v1`), digestOf(`${repo}:v2`)];
+const { repo, images: IMG } = testImages(W);
 const CONFIG = W.H1_CONFIG;
 const DRAIN = Number(/^DRAIN_SECONDS=(\d+)$/m.exec(readFileSync(CONFIG, 'utf8'))?.[1] ?? 5);
 setConfig(CONFIG, 'ROLLBACK_WINDOW', '300');
