@@ -4,12 +4,14 @@
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, rm, writeFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const ncc = require('@vercel/ncc');
+const ts = require('typescript');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // name in dist/ -> source entry
@@ -48,6 +50,19 @@ try {
   process.exit(1);
 }
 
+// Every bundle starts with src/boot/compile-cache.ts, which compiles the
+// bundle's code (a string) with V8's code cache: a second start on the same
+// machine skips most of the parsing (issue 13). Still one file per entry.
+const bootTs = await readFile(path.join(root, 'src/boot/compile-cache.ts'), 'utf8');
+const boot = ts.transpileModule(bootTs, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, removeComments: true } }).outputText;
+function withCompileCache(name, code) {
+  const info = { name, sha256: createHash('sha256').update(code).digest('hex') };
+  return (
+    '"use strict";\n' +
+    `(function () {\nconst exports = {};\n${boot}\nexports.runBundle(${JSON.stringify(code)}, ${JSON.stringify(info)}, module, require, __filename);\n})();\n`
+  );
+}
+
 for (const [name, entry] of Object.entries(ENTRIES)) {
   const { code, assets } = await ncc(path.join(root, entry), {
     transpileOnly: true,
@@ -64,8 +79,8 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
   const dir = path.join(outRoot, name);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const shebang = name === 'cli' && !code.startsWith('#!') ? '#!/usr/bin/env node\n' : '';
-  await writeFile(path.join(dir, 'index.js'), shebang + code, { mode: 0o755 });
+  const shebang = name === 'cli' ? '#!/usr/bin/env node\n' : '';
+  await writeFile(path.join(dir, 'index.js'), shebang + withCompileCache(name, code.replace(/^#!.*\n/, '')), { mode: 0o755 });
   for (const [file, asset] of Object.entries(assets)) {
     // Native addons and Windows helpers only work where they were built.
     if (file.endsWith('.node') || file.endsWith('.exe')) continue;
