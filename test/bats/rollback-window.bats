@@ -139,8 +139,12 @@ wait_idle() { flock -w 30 "$H1_STATE/g/app/lock" true; }
   read -r c r _ s <"$H1_STATE/g/app/standby"
   [ "$c $r $s" = "green r3 stopped" ]
   [ "$(get 1 /app/)" = v1 ]
+  lock_before=$(stat -c %Y.%i "$H1_STATE/g/app/releases/r3/images.lock")
   under_load rollback-2 rollout_on 1 rollback g/app
   no_failures rollback-2
+  # the kept containers hold their images: nothing pulled or looked up (images.lock not rewritten)
+  [ "$(grep -c '"phase":"pulling"' "$BATS_TEST_TMPDIR/rollback-2.out")" = 0 ]
+  [ "$(stat -c %Y.%i "$H1_STATE/g/app/releases/r3/images.lock")" = "$lock_before" ]
   [ "$(count rollback-2 v1)" -gt 0 ] && [ "$(count rollback-2 v2)" -gt 0 ]
   grep -q '"phase":"starting"' "$BATS_TEST_TMPDIR/rollback-2.out"
   [ "$(get 1 /app/)" = v2 ]

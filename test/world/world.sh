@@ -322,7 +322,10 @@ down() {
   mapfile -t refs < <(docker images --format '{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}' |
     tr ' ' '\n' | grep -E "^127\.${ID}\.0\.1:5000/" | grep -v -e ':<none>$' -e '@<none>$' | sort -u || true)
   ((${#refs[@]} == 0)) || docker rmi -f "${refs[@]}" >/dev/null 2>&1 || true
-  rm -rf "$(real_world_dir)" "$W"
+  # the hosts' detached rollout workers still finishing (a drain, the end of
+  # a rollback window) write into the state folders being removed
+  pkill -f -- "/world-$ID/h[0-9]+/root/usr/local/bin/rollout" 2>/dev/null || true
+  rm -rf "$(real_world_dir)" "$W" 2>/dev/null || { sleep 0.5; rm -rf "$(real_world_dir)" "$W"; }
   rmdir "$(dirname "$(real_world_dir)")" 2>/dev/null || true
   say "world $ID down"
 }
