@@ -26,9 +26,14 @@ export function deployWords(application: string, release: string, opts: RunOptio
   return ['rollout', 'deploy', application, '--release', release, ...(opts.dryRun ? ['--dry-run'] : []), ...deadlineWords(opts.deadline)];
 }
 
-/** `rollout rollback G/A [--to ID] [--deadline S]`; without `to` the host's previous release. */
-export function rollbackWords(application: string, to: string | null, opts: RunOptions = {}): Words {
-  return ['rollout', 'rollback', application, ...(to ? ['--to', to] : []), ...deadlineWords(opts.deadline)];
+/**
+ * `rollout rollback G/A [--to ID] [--deadline S] [--confirm]`; without `to`
+ * the host's previous release. `--confirm`: the host answers as preflight
+ * first (a `prepared` event, lock held) and switches only on `go RELEASE`
+ * on stdin (the fleet's rollback: its preflight on the same channel).
+ */
+export function rollbackWords(application: string, to: string | null, opts: RunOptions & { confirm?: boolean } = {}): Words {
+  return ['rollout', 'rollback', application, ...(to ? ['--to', to] : []), ...deadlineWords(opts.deadline), ...(opts.confirm ? ['--confirm'] : [])];
 }
 
 export function statusWords(application: string): Words {

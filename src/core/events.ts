@@ -162,10 +162,28 @@ export const ResultEvent = z
     if (!r.ok && r.error === null) ctx.addIssue({ code: 'custom', message: 'a failed result names its error' });
   });
 
-export const RolloutEvent = z.union([PhaseEvent, LogEvent, ResultEvent]);
+/**
+ * `rollback --confirm`: the preflight's answer on the rollback's own
+ * channel, sent with the app's lock held, before the host waits for "go
+ * RELEASE" on stdin (docs/protocol.md).
+ */
+export const PreparedEvent = z.strictObject({
+  event: z.literal('prepared'),
+  time: isoTime,
+  app: appName,
+  ...versionFields,
+  current: releaseId.nullable(),
+  previous: releaseId.nullable(),
+  color: color.nullable(),
+  lock: lockInfo,
+  releases: keptReleases,
+});
+
+export const RolloutEvent = z.union([PhaseEvent, LogEvent, PreparedEvent, ResultEvent]);
 
 export type PhaseEvent = z.infer<typeof PhaseEvent>;
 export type LogEvent = z.infer<typeof LogEvent>;
+export type PreparedEvent = z.infer<typeof PreparedEvent>;
 export type ResultEvent = z.infer<typeof ResultEvent>;
 export type RolloutEvent = z.infer<typeof RolloutEvent>;
 

@@ -115,10 +115,13 @@ export function plan(input: PlanInput): Plan {
  * A rollback to `to`, or (null) to the previous release, which preflight
  * checks is the same on every host. Preflight also lists the releases each
  * host keeps, so a missing target is refused before any host switches.
+ * The steps' words carry `--confirm`: each host's rollback answers the
+ * preflight itself, holding its lock, and switches when the client says
+ * go; `preflight` holds the words for a host whose rollout is older.
  */
 export function planRollback(input: FleetPlanInput & { to: string | null }): RollbackPlan {
   const deadline = input.deadline ?? DEFAULT_DEADLINE;
-  const command = rollbackWords(input.application, input.to, { deadline });
+  const command = rollbackWords(input.application, input.to, { deadline, confirm: true });
   return {
     ...base('rollback', { ...input, deadline }, command, [preflightWords(input.application, { releases: true })]),
     verb: 'rollback',

@@ -13,7 +13,7 @@
  * Pure: no I/O.
  */
 import { z } from 'zod';
-import { LogEvent as StrictLog, PhaseEvent as StrictPhase, ResultEvent as StrictResult } from './events';
+import { LogEvent as StrictLog, PhaseEvent as StrictPhase, PreparedEvent as StrictPrepared, ResultEvent as StrictResult } from './events';
 import type { HostSpec } from './types';
 
 // ---------------------------------------------------------------- tolerant events
@@ -81,12 +81,14 @@ export type ResultEvent = { event: 'result'; verb: string; ok: boolean; code: nu
 } & Record<string, unknown>;
 export type PhaseEvent = { event: 'phase'; phase: string } & { [K in Exclude<keyof z.infer<typeof StrictPhase>, 'event' | 'phase'>]?: string | null } & Record<string, unknown>;
 export type LogEvent = { event: 'log'; level: string; message: string; time?: string | null } & Record<string, unknown>;
-export type RolloutEvent = PhaseEvent | LogEvent | ResultEvent | { event: 'unknown'; line: string };
+export type PreparedEvent = { event: 'prepared' } & { [K in Exclude<keyof z.infer<typeof StrictPrepared>, 'event'>]?: Widen<z.infer<typeof StrictPrepared>[K]> | null } & Record<string, unknown>;
+export type RolloutEvent = PhaseEvent | LogEvent | PreparedEvent | ResultEvent | { event: 'unknown'; line: string };
 
 const withTime = { time: z.string().optional() };
 export const ResultEvent = tolerantResult() as z.ZodType<ResultEvent>;
 export const PhaseEvent = z.looseObject({ ...loosenShape(StrictPhase.shape), ...withTime, event: z.literal('phase'), phase: z.string(), app: z.string().nullish(), release: z.string().nullish(), message: z.string().nullish() }) as unknown as z.ZodType<PhaseEvent>;
 export const LogEvent = z.looseObject({ ...loosenShape(StrictLog.shape), ...withTime, event: z.literal('log') }) as unknown as z.ZodType<LogEvent>;
+export const PreparedEvent = z.looseObject({ ...loosenShape(StrictPrepared.shape), ...withTime, event: z.literal('prepared') }) as unknown as z.ZodType<PreparedEvent>;
 
 /** One stdout line → an event; a line that is not a known event becomes `unknown`. */
 export function parseEventLine(line: string): RolloutEvent {
@@ -96,7 +98,7 @@ export function parseEventLine(line: string): RolloutEvent {
   } catch {
     return { event: 'unknown', line };
   }
-  for (const schema of [ResultEvent, PhaseEvent, LogEvent] as z.ZodType<RolloutEvent>[]) {
+  for (const schema of [ResultEvent, PhaseEvent, LogEvent, PreparedEvent] as z.ZodType<RolloutEvent>[]) {
     const r = schema.safeParse(json);
     if (r.success) return r.data;
   }
@@ -126,7 +128,7 @@ export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buff
 /** What makes an event differ from the strict protocol-1 schema, or null. */
 export function protocolProblem(e: RolloutEvent): string | null {
   if (e.event === 'unknown') return `not a protocol event: ${e.line.slice(0, 200)}`;
-  const schema = e.event === 'phase' ? StrictPhase : e.event === 'log' ? StrictLog : StrictResult;
+  const schema = e.event === 'phase' ? StrictPhase : e.event === 'log' ? StrictLog : e.event === 'prepared' ? StrictPrepared : StrictResult;
   const r = schema.safeParse(e);
   if (r.success) return null;
   return r.error.issues
@@ -163,8 +165,12 @@ export function isUnreachable(e: unknown): boolean {
 }
 
 export interface RunOptions {
-  /** Written to the command's stdin, then stdin is closed. */
-  stdin?: Buffer;
+  /**
+   * Written to the command's stdin, then stdin is closed. A promise is
+   * written when it settles (null, or a rejection: stdin is closed with
+   * nothing), so a command can wait for the client's word (rollback --confirm).
+   */
+  stdin?: Buffer | Promise<Buffer | null>;
   onEvent?(event: RolloutEvent): void;
   onStderr?(line: string): void;
   /** Bytes of stdin written so far. */

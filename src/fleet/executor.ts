@@ -2,7 +2,7 @@
  * Carries out a fleet plan over any Connector (SSH for real, an in-memory
  * fake in unit tests), running exactly the words the plan gives (built in
  * src/core/commands.ts). A switch (deploy, rollback) goes through named
- * steps: preflight → target → kept releases → locks → batches → settle;
+ * steps: preflight → locks → target → kept releases → batches → settle;
  * the verdict is a pure function (./verdict.ts).
  *
  * Invariant: unless the user chose `stop` or `continue`, the fleet ends on
@@ -20,7 +20,7 @@ import { ExitCode, errorMessage } from '../core/errors';
 import { EXIT_CODES, PROTOCOL_VERSION } from '../core/events';
 import type { Logger } from '../core/logger';
 import { DEFAULT_DEADLINE } from '../core/plan';
-import { TransportError, protocolProblem, type Connector, type HostConnection, type ResultEvent, type RolloutEvent, type RunResult } from '../core/protocol';
+import { TransportError, protocolProblem, type Connector, type HostConnection, type PreparedEvent, type ResultEvent, type RolloutEvent, type RunResult } from '../core/protocol';
 import type { FleetPlan, HostSpec, OnFailure } from '../core/types';
 import { pool } from './pool';
 import { reuniteCommand, reuniteTarget, verdict, whereEach, type HostResult, type Reunite } from './verdict';
@@ -117,6 +117,17 @@ interface HostState {
   began: boolean;
   /** Aborts this host's switch channel. */
   stop: AbortController | null;
+  /** rollback --confirm: the host's rollback runs already, lock held, and waits for go (or the end of its stdin). */
+  confirm: Confirm | null;
+}
+
+/** A host's `rollout rollback … --confirm` between its prepared answer and the client's word. */
+interface Confirm {
+  /** Sends `go RELEASE` (or, null, ends stdin: nothing changes); only the first word counts. */
+  say(line: string | null): void;
+  run: Promise<RunResult>;
+  /** Where the run's events go once the switch is followed. */
+  onEvent: ((e: RolloutEvent) => void) | null;
 }
 
 /** Phases rollout prints while the SSH session still receives and checks the bundle; every later one comes from the detached switch. */
@@ -215,7 +226,7 @@ export class FleetRun {
     s: HostState,
     words: readonly string[],
     seconds: number,
-    extra: { stdin?: Buffer; onEvent?: (e: RolloutEvent) => void; signal?: AbortSignal } = {},
+    extra: { stdin?: Buffer | Promise<Buffer | null>; onEvent?: (e: RolloutEvent) => void; signal?: AbortSignal } = {},
   ): Promise<RunResult> {
     const c = await this.conn(s);
     const ac = new AbortController();
@@ -234,6 +245,7 @@ export class FleetRun {
     else extra.signal?.addEventListener('abort', onOuter, { once: true });
     try {
       let announced = false;
+      const bytes = Buffer.isBuffer(extra.stdin) ? extra.stdin : null;
       return await c.run(words, {
         stdin: extra.stdin,
         onEvent: (e) => {
@@ -243,13 +255,13 @@ export class FleetRun {
         },
         signal: ac.signal,
         onStderr: (l) => this.log.debug(`[${s.spec.name}] ${l}`),
-        onUpload: extra.stdin
+        onUpload: bytes
           ? (n) => {
               if (!announced) {
                 announced = true;
-                this.line(s, `uploading ${extra.stdin!.length} bytes`);
+                this.line(s, `uploading ${bytes.length} bytes`);
               }
-              if (n === extra.stdin!.length) this.line(s, `uploaded ${n} bytes`);
+              if (n === bytes.length) this.line(s, `uploaded ${n} bytes`);
             }
           : undefined,
       });
@@ -275,6 +287,7 @@ export class FleetRun {
       switching: false,
       began: false,
       stop: null,
+      confirm: null,
       report: {
         host: h.host.name,
         address: `${h.host.host}:${h.host.port}`,
@@ -307,13 +320,68 @@ export class FleetRun {
     return { v, st, rel };
   }
 
+  /**
+   * rollback --confirm: starts the host's rollback, whose first answer is the
+   * preflight's (a `prepared` event, with the app's lock held); the host then
+   * waits for `go RELEASE`. Returns that answer as the preflight's, or null
+   * when the host's rollout is older than --confirm (the step's words then
+   * run without it, after a preflight of their own). A host that answers
+   * with a result instead (locked, no releases) is that result.
+   */
+  private async prepare(s: HostState): Promise<{ prepared: PreparedEvent } | { refused: RunResult } | null> {
+    let send: (b: Buffer | null) => void = () => undefined;
+    const stdin = new Promise<Buffer | null>((r) => (send = r));
+    let said = false;
+    let onPrepared: (e: PreparedEvent) => void = () => undefined;
+    const prepared = new Promise<PreparedEvent>((r) => (onPrepared = r));
+    s.stop = new AbortController();
+    const c: Confirm = {
+      say: (line) => {
+        if (said) return;
+        said = true;
+        send(line === null ? null : Buffer.from(`${line}\n`));
+      },
+      run: this.run(s, s.command, this.timeout, {
+        stdin,
+        signal: s.stop.signal,
+        onEvent: (e) => (e.event === 'prepared' ? onPrepared(e) : c.onEvent?.(e)),
+      }),
+      onEvent: null,
+    };
+    c.run.catch(() => undefined);
+    const first = await Promise.race([prepared.then((e) => ({ e })), c.run.then((r) => ({ r }))]);
+    if ('e' in first) {
+      s.confirm = c;
+      return { prepared: first.e };
+    }
+    c.say(null);
+    s.stop = null;
+    const r = first.r;
+    if (r.exitCode === EXIT_CODES.refused && /--confirm/.test(tail(r))) {
+      this.log.debug(`[${s.spec.name}] rollout does not know rollback --confirm (an older rollout): preflight first`);
+      s.command = s.command.filter((w) => w !== '--confirm');
+      return null;
+    }
+    return { refused: r };
+  }
+
   /** connect, authenticate, then the host's version, router, status (and kept releases when asked) in one answer. */
   private async preflight(states: HostState[], app: string, router: string | null, concurrency: number, wantReleases: boolean): Promise<void> {
     await pool(states, Math.max(concurrency, 10), async (s) => {
       const started = Date.now();
       try {
         await this.conn(s);
-        const { v, st, rel } = await this.ask(s, app, wantReleases, Math.min(this.timeout, 60));
+        const p = s.command.includes('--confirm') ? await this.prepare(s) : null;
+        if (p && 'refused' in p) {
+          if (p.refused.exitCode === EXIT_CODES.locked) {
+            s.lockedBy = tail(p.refused).replace(/^.*? is locked by /, '');
+            this.line(s, `preflight: locked (${s.lockedBy})`);
+            return;
+          }
+          throw new Error(`\`${commandLine(s.command)}\` refused: ${tail(p.refused)}`);
+        }
+        const pr = p ? ({ exitCode: EXIT_CODES.ok, result: { ...p.prepared, event: 'result', verb: 'preflight', ok: true, code: 0 } as ResultEvent, events: [], stderrTail: [] } satisfies RunResult) : null;
+        const { v, st, rel } = pr ? { v: pr, st: pr, rel: pr } : await this.ask(s, app, wantReleases, Math.min(this.timeout, 60));
         if (v.exitCode !== EXIT_CODES.ok || !v.result) throw new Error(`\`rollout version\` failed: ${tail(v)}`);
         if (v.result.protocol !== PROTOCOL) {
           throw new Error(`rollout speaks protocol ${v.result.protocol ?? 'unknown'}, this client speaks ${PROTOCOL}; update rollout on the host (or this client)`);
@@ -440,21 +508,29 @@ export class FleetRun {
   private async switchHost(s: HostState, app: string, target: string, stdin: Buffer | undefined, dryRun: boolean): Promise<void> {
     const started = Date.now();
     s.switching = true;
-    s.stop = new AbortController();
+    const c = s.confirm;
+    if (!c) s.stop = new AbortController();
     const onFollowing = () => s.stop?.abort(this.following.signal.reason);
     this.following.signal.addEventListener('abort', onFollowing, { once: true });
     this.live.add(s);
-    this.line(s, `$ ${commandLine(s.command)}`);
+    const onEvent = (e: RolloutEvent) => {
+      if (e.event === 'phase' && !BEFORE_SWITCH.includes(e.phase)) s.began = true;
+      if (e.event === 'phase') this.line(s, e.phase + (e.message ? `: ${e.message}` : ''));
+      else if (e.event === 'log' && e.level !== 'info') this.line(s, `${e.level}: ${e.message}`);
+    };
     try {
-      const r = await this.run(s, s.command, this.timeout, {
-        stdin,
-        signal: s.stop.signal,
-        onEvent: (e) => {
-          if (e.event === 'phase' && !BEFORE_SWITCH.includes(e.phase)) s.began = true;
-          if (e.event === 'phase') this.line(s, e.phase + (e.message ? `: ${e.message}` : ''));
-          else if (e.event === 'log' && e.level !== 'info') this.line(s, `${e.level}: ${e.message}`);
-        },
-      });
+      let r: RunResult;
+      if (c) {
+        // the rollback runs since its preflight answer: the word that lets it switch
+        this.line(s, `$ ${commandLine(s.command)}; go ${target}`);
+        c.onEvent = onEvent;
+        c.say(`go ${target}`);
+        s.confirm = null;
+        r = await c.run;
+      } else {
+        this.line(s, `$ ${commandLine(s.command)}`);
+        r = await this.run(s, s.command, this.timeout, { stdin, signal: s.stop!.signal, onEvent });
+      }
       this.outcome(s, r, target, dryRun);
     } catch (e) {
       const msg = errorMessage(e);
@@ -560,11 +636,12 @@ export class FleetRun {
     const t = target;
     const states = t.hosts.map((h) => this.newState(h));
     if (dryRun && states.some((s) => !s.command.includes('--dry-run'))) throw new Error('internal: a dry run whose words lack --dry-run');
-    const report = (exitCode: number, summary: string, reunite: Reunite | null = null): FleetReport => {
+    const report = async (exitCode: number, summary: string, reunite: Reunite | null = null): Promise<FleetReport> => {
+      await this.release(states);
       for (const s of states) this.drop(s);
       return { verb, application: t.application, environment: t.environment, release, dryRun, exitCode, summary, hosts: states.map((s) => s.report), reunite };
     };
-    const refuse = (exitCode: number, summary: string, who: HostState[], result: HostResult, error?: (s: HostState) => string) => {
+    const refuse = (exitCode: number, summary: string, who: HostState[], result: HostResult, error?: (s: HostState) => string): Promise<FleetReport> => {
       for (const s of who) {
         s.report.result = result;
         if (error) s.report.error = error(s);
@@ -580,7 +657,13 @@ export class FleetRun {
     const split = reuniteTarget(befores);
     if (split) this.log.warn(`the hosts run different releases (${whereEach(befores)}); to put every host on ${split}: ${reuniteCommand(t.environment, split)}`);
 
-    // 2. The target: rollback without --to goes to the previous release shared by every host.
+    // 2. Nobody else is deploying (a confirmed rollback's host that found the lock taken answers only that).
+    const locked = states.filter((s) => s.lockedBy);
+    if (locked.length && !dryRun) {
+      return refuse(ExitCode.Locked, `${t.application} is locked by ${locked[0].lockedBy} on ${locked.map((s) => s.spec.name).join(', ')}; nothing was changed`, locked, 'locked', (s) => `locked by ${s.lockedBy}`);
+    }
+
+    // 3. The target: rollback without --to goes to the previous release shared by every host.
     if (verb === 'rollback' && !release) {
       const d = this.defaultTarget(states, t);
       if ('refusal' in d) return refuse(ExitCode.Refused, d.refusal, states, 'refused');
@@ -588,18 +671,12 @@ export class FleetRun {
     }
     const goal = release!;
 
-    // 3. Every host keeps the target (rollback).
+    // 4. Every host keeps the target (rollback).
     if (opts.requireRelease) {
       const missing = states.filter((s) => !(s.kept ?? []).includes(goal));
       if (missing.length) {
         return refuse(ExitCode.Refused, `release ${goal} is missing on ${missing.map((s) => s.spec.name).join(', ')}; no host was switched`, missing, 'refused', (s) => `release ${goal} is not kept on this host (kept: ${(s.kept ?? []).join(', ') || 'none'})`);
       }
-    }
-
-    // 4. Nobody else is deploying.
-    const locked = states.filter((s) => s.lockedBy);
-    if (locked.length && !dryRun) {
-      return refuse(ExitCode.Locked, `${t.application} is locked by ${locked[0].lockedBy} on ${locked.map((s) => s.spec.name).join(', ')}; nothing was changed`, locked, 'locked', (s) => `locked by ${s.lockedBy}`);
     }
 
     // 5. Batches in order; within a batch, bounded concurrency.
@@ -611,6 +688,24 @@ export class FleetRun {
     const before = split ? null : (befores[0]?.current ?? null);
     const v = verdict({ hosts: states.map((s) => ({ name: s.spec.name, result: s.report.result, after: s.report.after })), release: goal, before, dryRun, interrupted: this.interrupted, environment: t.environment });
     return report(v.exitCode, v.summary, v.reunite);
+  }
+
+  /**
+   * Ends the wait of every host whose confirmed rollback was not told to go
+   * (a refusal, a host already on the target, an interrupt): its stdin ends,
+   * it changes nothing and lets go of the lock. Waits (bounded) for them.
+   */
+  private async release(states: HostState[]): Promise<void> {
+    const waiting = states.filter((s) => s.confirm);
+    for (const s of waiting) s.confirm!.say(null);
+    if (!waiting.length) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(waiting.map((s) => s.confirm!.run)),
+      new Promise<void>((r) => (timer = setTimeout(r, 10_000))),
+    ]);
+    clearTimeout(timer);
+    for (const s of waiting) s.confirm = null;
   }
 
   /** Runs the batches; returns whether a host failed. */

@@ -333,8 +333,10 @@ class SshHostConnection implements HostConnection {
   }
 }
 
-/** Streams the bundle in chunks, honouring backpressure, then closes stdin. */
-async function writeStdin(ch: ClientChannel, data: Buffer | undefined, onUpload?: (bytes: number) => void): Promise<void> {
+/** Streams the bundle in chunks, honouring backpressure, then closes stdin; a promise is awaited first. */
+async function writeStdin(ch: ClientChannel, input: Buffer | Promise<Buffer | null> | undefined, onUpload?: (bytes: number) => void): Promise<void> {
+  const data = input instanceof Promise ? await input.catch(() => null) : input;
+  if (ch.destroyed) return;
   if (!data) {
     ch.end();
     return;

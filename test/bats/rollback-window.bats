@@ -3,8 +3,10 @@
 # a switch the old color keeps running out of the router; a rollback inside
 # the window only switches the router; after the window the old color is
 # stopped with its containers kept, and a rollback starts those; a deploy
-# inside the window retires the color before the last switch first. Every
-# switch runs under keep-alive load (wrk), and no request may fail.
+# inside the window retires the color before the last switch first;
+# `rollback --confirm` answers as preflight, lock held, and switches only on
+# the client's word. Every switch runs under keep-alive load (wrk), and no
+# request may fail.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -170,4 +172,45 @@ wait_idle() { flock -w 30 "$H1_STATE/g/app/lock" true; }
   set_window 300
   [ "$status" -eq 2 ]
   [[ "$stderr" == *"ROLLBACK_WINDOW: '5m' does not match"* ]]
+}
+
+@test "rollback --confirm: the preflight's answer with the lock held, then the switch only on go RELEASE" {
+  app_idle 1 g/app
+  cur=$(readlink "$H1_STATE/g/app/current") && cur=${cur##*/}
+  prev=$(cat "$H1_STATE/g/app/previous")
+  mkfifo "$BATS_TEST_TMPDIR/in"
+  rollout_on 1 rollback g/app --deadline 60 --confirm <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/c.out" 2>"$BATS_TEST_TMPDIR/c.err" &
+  pid=$!
+  exec {w}>"$BATS_TEST_TMPDIR/in"
+  for _ in $(seq 200); do grep -q '"event":"prepared"' "$BATS_TEST_TMPDIR/c.out" && break; sleep 0.05; done
+  first=$(head -n1 "$BATS_TEST_TMPDIR/c.out")
+  echo "$first"
+  [ "$(jq -r '[.event, .app, .protocol, .router, .current, .previous] | @tsv' <<<"$first")" = "$(printf 'prepared\tg/app\t1\thaproxy\t%s\t%s' "$cur" "$prev")" ]
+  jq -e --arg p "$prev" '[.releases[].id] | index($p) != null' <<<"$first"
+  # waiting for the word, it holds the app's lock: nobody deploys in between
+  run flock -n "$H1_STATE/g/app/lock" true
+  [ "$status" -ne 0 ]
+  echo "go $prev" >&"$w"
+  exec {w}>&-
+  wait "$pid"
+  [ "$(readlink "$H1_STATE/g/app/current")" = "releases/$prev" ]
+  [ "$(tail -n1 "$BATS_TEST_TMPDIR/c.out" | jq -r '[.event, .verb, .ok, .release] | @tsv')" = "$(printf 'result\trollback\ttrue\t%s' "$prev")" ]
+  # for the schema check (test/unit/events.test.ts)
+  cp "$BATS_TEST_TMPDIR/c.out" "$REPO/.tmp/rollout-events-rollback-confirm.jsonl"
+  app_idle 1 g/app
+
+  # the end of stdin without a word: nothing changes, the lock is free again
+  run --separate-stderr rollout_on 1 rollback g/app --confirm </dev/null
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"rollback not confirmed by the client: nothing changed"* ]]
+  [ "$(readlink "$H1_STATE/g/app/current")" = "releases/$prev" ]
+  flock -n "$H1_STATE/g/app/lock" true
+  # a word that is not go, and a go that contradicts --to: nothing changes either
+  run --separate-stderr rollout_on 1 rollback g/app --confirm <<<"stop"
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"not confirmed by the client (stop)"* ]]
+  run --separate-stderr rollout_on 1 rollback g/app --to "$cur" --confirm <<<"go r1"
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"go r1, but --to $cur was given: nothing changed"* ]]
+  [ "$(readlink "$H1_STATE/g/app/current")" = "releases/$prev" ]
 }

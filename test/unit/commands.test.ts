@@ -13,6 +13,7 @@ describe('every verb, word for word', () => {
     ['deploy, a fractional deadline rounds up', deployWords('g/a', 'r1', { deadline: 0.2 }), 'rollout deploy g/a --release r1 --deadline 1'],
     ['rollback to the previous', rollbackWords('g/a', null), 'rollout rollback g/a'],
     ['rollback --to', rollbackWords('g/a', 'r0', { deadline: 30 }), 'rollout rollback g/a --to r0 --deadline 30'],
+    ['rollback --confirm', rollbackWords('g/a', null, { deadline: 30, confirm: true }), 'rollout rollback g/a --deadline 30 --confirm'],
     ['status', statusWords('g/a'), 'rollout status g/a'],
     ['releases', releasesWords('g/a'), 'rollout releases g/a'],
     ['list', listWords('g'), 'rollout list g'],
@@ -38,16 +39,16 @@ describe('rollback and remove are planned like deploy', () => {
     expect(p.verb).toBe('rollback');
     expect(p.release).toBe('r0');
     expect(p.steps.map((s) => [s.host.name, s.batch, commandLine(s.command)])).toEqual([
-      ['h1', 0, 'rollout rollback g/a --to r0 --deadline 600'],
-      ['h2', 0, 'rollout rollback g/a --to r0 --deadline 600'],
-      ['h3', 1, 'rollout rollback g/a --to r0 --deadline 600'],
+      ['h1', 0, 'rollout rollback g/a --to r0 --deadline 600 --confirm'],
+      ['h2', 0, 'rollout rollback g/a --to r0 --deadline 600 --confirm'],
+      ['h3', 1, 'rollout rollback g/a --to r0 --deadline 600 --confirm'],
     ]);
     expect(p.preflight.map(commandLine)).toEqual(['rollout preflight g/a --releases']);
   });
   it('rollback without --to: each host goes to its previous release (preflight checks they agree)', () => {
     const p = planRollback({ ...base, to: null, deadline: 90 });
     expect(p.release).toBeNull();
-    expect(commandLine(p.steps[0].command)).toBe('rollout rollback g/a --deadline 90');
+    expect(commandLine(p.steps[0].command)).toBe('rollout rollback g/a --deadline 90 --confirm');
   });
   it('remove', () => {
     const p = planRemove({ ...base, mode: 'parallel' });

@@ -434,3 +434,93 @@ describe('status, releases, remove', () => {
     ]);
   });
 });
+
+describe('rollback --confirm: the preflight on the rollback\'s own channel', () => {
+  const confirmTarget = (f: FakeFleet, to: string | null, over: Partial<SwitchTarget> & { batches?: number[][] } = {}) => {
+    const t = target(f, over, to ?? '');
+    t.hosts = t.hosts.map((h) => ({ ...h, command: rollbackWords(APP, to, { deadline: 5, confirm: true }) }));
+    return t;
+  };
+  const ups = (f: FakeFleet) => [...f.hosts.values()].map((h) => h.confirmWords);
+  const asked = (f: FakeFleet, verb: string) => [...f.hosts.values()].map((h) => h.commands.filter((c) => c.startsWith(`rollout ${verb} `)).length);
+
+  it('one command per host: each answers, the fleet agrees, then each is told go with the shared target', async () => {
+    const f = fleet(3, {}, 'r2');
+    for (const h of f.hosts.values()) (h.releases = ['r2', 'r1']), (h.previous = 'r1');
+    const logger = new MemoryLogger();
+    const r = await run(f, logger).switch('rollback', confirmTarget(f, null, { batches: [[1], [2, 3]] }), { requireRelease: true });
+    expect(r.exitCode).toBe(0);
+    expect(currents(f)).toEqual(['r1', 'r1', 'r1']);
+    expect(ups(f)).toEqual([['go r1'], ['go r1'], ['go r1']]);
+    // no separate preflight round trip
+    expect(asked(f, 'preflight')).toEqual([0, 0, 0]);
+    expect(asked(f, 'rollback')).toEqual([1, 1, 1]);
+    expect(r.hosts.map((h) => [h.result, h.before, h.after])).toEqual(Array(3).fill(['switched', 'r2', 'r1']));
+    expect(logger.lines).toContain('[web1] preflight ok (current r2)');
+  });
+
+  it('a host that does not keep the target: every host is released without a switch (stdin ends), exit 2', async () => {
+    const f = fleet(3, {}, 'r2');
+    for (const h of f.hosts.values()) (h.releases = ['r2', 'r1']), (h.previous = 'r1');
+    f.hosts.get('web3')!.releases = ['r2'];
+    const r = await run(f).switch('rollback', confirmTarget(f, 'r1'), { requireRelease: true });
+    expect(r.exitCode).toBe(2);
+    expect(r.summary).toBe('release r1 is missing on web3; no host was switched');
+    expect(currents(f)).toEqual(['r2', 'r2', 'r2']);
+    expect(ups(f)).toEqual([[''], [''], ['']]);
+  });
+
+  it('hosts that do not share one previous release: released, and the summary names the command that reunites them', async () => {
+    const f = fleet(2, {}, 'r2');
+    for (const h of f.hosts.values()) h.releases = ['r2', 'r1', 'r0'];
+    f.hosts.get('web1')!.previous = 'r1';
+    f.hosts.get('web2')!.previous = 'r0';
+    const r = await run(f).switch('rollback', confirmTarget(f, null), { requireRelease: true });
+    expect(r.exitCode).toBe(2);
+    expect(r.summary).toMatch(/do not share one previous release/);
+    expect(ups(f)).toEqual([[''], ['']]);
+    expect(currents(f)).toEqual(['r2', 'r2']);
+  });
+
+  it('a host whose rollout is older than --confirm: its preflight is asked, then the words without --confirm; the others confirm', async () => {
+    const f = fleet(2, { 2: { noConfirm: true } }, 'r2');
+    for (const h of f.hosts.values()) (h.releases = ['r2', 'r1']), (h.previous = 'r1');
+    const r = await run(f).switch('rollback', confirmTarget(f, null), { requireRelease: true });
+    expect(r.exitCode).toBe(0);
+    expect(currents(f)).toEqual(['r1', 'r1']);
+    expect(f.hosts.get('web1')!.commands).toEqual(['rollout rollback g/a --deadline 5 --confirm']);
+    expect(f.hosts.get('web2')!.commands).toEqual(['rollout rollback g/a --deadline 5 --confirm', 'rollout preflight g/a --releases', 'rollout rollback g/a --deadline 5']);
+  });
+
+  it('a locked host: refused as locked (exit 3) with the host\'s words; the others are released unchanged', async () => {
+    const f = fleet(2, { 2: { lock: { release: 'r9', pid: 42, since: '2026-01-01T00:00:00Z' } } }, 'r2');
+    for (const h of f.hosts.values()) (h.releases = ['r2', 'r1']), (h.previous = 'r1');
+    const r = await run(f).switch('rollback', confirmTarget(f, null), { requireRelease: true });
+    expect(r.exitCode).toBe(3);
+    expect(r.summary).toMatch(/^g\/a is locked by release r9 \(pid 42\) since 2026-01-01T00:00:00Z; waited 1s on web2; nothing was changed$/);
+    expect(ups(f)).toEqual([[''], []]);
+    expect(currents(f)).toEqual(['r2', 'r2']);
+  });
+
+  it('a host already on the target is left as it is (released), the others switch', async () => {
+    const f = fleet(2, {}, 'r2');
+    for (const h of f.hosts.values()) (h.releases = ['r2', 'r1']), (h.previous = 'r1');
+    f.hosts.get('web2')!.current = 'r1';
+    const r = await run(f).switch('rollback', confirmTarget(f, 'r1'), { requireRelease: true });
+    expect(r.exitCode).toBe(0);
+    expect(r.hosts.map((h) => h.result)).toEqual(['switched', 'unchanged']);
+    expect(ups(f)).toEqual([['go r1'], ['']]);
+  });
+
+  it('interrupted before a later batch: that batch is released unchanged, the switched host goes back', async () => {
+    const f = fleet(2, { 1: { rollbackMs: 40 } }, 'r2');
+    for (const h of f.hosts.values()) (h.releases = ['r2', 'r1']), (h.previous = 'r1');
+    const ac = new AbortController();
+    const pending = run(f, new MemoryLogger(), { signal: ac.signal }).switch('rollback', confirmTarget(f, null, { batches: [[1], [2]] }), { requireRelease: true });
+    setTimeout(() => ac.abort('SIGINT'), 10);
+    const r = await pending;
+    expect(r.exitCode).toBe(130);
+    expect(ups(f)).toEqual([['go r1'], ['']]);
+    expect(currents(f)).toEqual(['r2', 'r2']);
+  });
+});

@@ -34,6 +34,8 @@ export interface FakeHostBehaviour {
   rollbackMs?: number;
   /** A rollout from before the preflight verb: refuses it as unknown (as rollout does), so the client asks version, status and releases. */
   noPreflight?: boolean;
+  /** A rollout from before `rollback --confirm`: refuses the word (as rollout refuses an unexpected one). */
+  noConfirm?: boolean;
 }
 
 export class FakeHost {
@@ -44,6 +46,8 @@ export class FakeHost {
   commands: string[] = [];
   /** A detached switch still running (status shows its lock). */
   switching: Promise<void> | null = null;
+  /** What each `rollback --confirm` was told on stdin ('' for its end). */
+  confirmWords: string[] = [];
   constructor(
     readonly name: string,
     current: string | null,
@@ -105,7 +109,7 @@ class FakeConnection implements HostConnection {
         return done(0, result('releases', true, 0, { releases: h.releases.map((id) => ({ id, current: id === h.current, created: now() })) }));
       case 'deploy': {
         const release = opt('--release')!;
-        if (o.stdin) o.onUpload?.(o.stdin.length);
+        if (Buffer.isBuffer(o.stdin)) o.onUpload?.(o.stdin.length);
         const switchNow = () => {
           h.previous = h.current;
           h.current = release;
@@ -153,8 +157,31 @@ class FakeConnection implements HostConnection {
         return done(0, result('deploy', true, 0, { release, previous: h.previous }));
       }
       case 'rollback': {
+        let to = opt('--to') ?? h.previous;
+        if (w.includes('--confirm')) {
+          // like rollout: the lock first, then the preflight's answer, then one line on stdin
+          if (h.behaviour.noConfirm) return done(2, result('unknown', false, 2, { app: null, error: 'rollback: unexpected word: --confirm' }));
+          const lock = h.behaviour.lock ?? (h.switching ? { release: 'detached', pid: 1, since: now() } : null);
+          if (lock) return done(3, result('rollback', false, 3, { error: `g/a is locked by release ${lock.release} (pid ${lock.pid}) since ${lock.since}; waited 1s` }));
+          emit({
+            event: 'prepared',
+            time: now(),
+            app: 'g/a',
+            protocol: h.behaviour.protocol ?? 1,
+            router: h.behaviour.router ?? 'haproxy',
+            host: h.name,
+            current: h.current,
+            previous: h.previous,
+            color: null,
+            lock: null,
+            releases: h.releases.map((id) => ({ id, current: id === h.current, created: now() })),
+          } as RolloutEvent);
+          const line = o.stdin instanceof Promise ? ((await o.stdin.catch(() => null))?.toString().trim() ?? '') : '';
+          h.confirmWords.push(line);
+          if (!line.startsWith('go ')) return done(2, result('rollback', false, 2, { error: 'rollback not confirmed by the client: nothing changed' }));
+          to = line.slice(3);
+        }
         if (h.behaviour.rollbackExit) return done(h.behaviour.rollbackExit, result('rollback', false, h.behaviour.rollbackExit, {}));
-        const to = opt('--to') ?? h.previous;
         if (!to || !h.releases.includes(to)) return done(2, result('rollback', false, 2, {}));
         if (h.behaviour.rollbackMs) {
           emit({ event: 'phase', time: now(), phase: 'starting', app: 'g/a', release: to, message: '' });

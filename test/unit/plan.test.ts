@@ -185,11 +185,12 @@ describe('delivery plan (in process)', () => {
     expect(await main(['plan', 'rollback', '--env', 'qa', '--file', SEED, '--to', 'r0', '--timeout', '90', '--json'], { stdout: out.stream, logger: new MemoryLogger(), env: {} })).toBe(0);
     const j = JSON.parse(out.text());
     expect([j.verb, j.release, j.preflight, j.undo]).toEqual(['rollback', 'r0', ['rollout preflight bit-docker/teapot --releases'], 'rollout rollback bit-docker/teapot --to <its release before> --deadline 90']);
-    expect(j.hosts.map((h: { command: string }) => h.command)).toEqual(Array(2).fill('rollout rollback bit-docker/teapot --to r0 --deadline 90'));
+    expect(j.hosts.map((h: { command: string }) => h.command)).toEqual(Array(2).fill('rollout rollback bit-docker/teapot --to r0 --deadline 90 --confirm'));
     const text = sink();
     expect(await main(['plan', 'rollback', '--env', 'qa', '--file', SEED], { stdout: text.stream, logger: new MemoryLogger(), env: {} })).toBe(0);
     expect(text.text()).toMatch(/^plan: rollback bit-docker\/teapot on qa, to the previous release \(preflight checks every host has the same\)$/m);
-    expect(text.text()).toMatch(/^0 +bitservicesdockerqabsa01\.mw\.server\.lan +\S+:22 +deploy +rollout rollback bit-docker\/teapot --deadline 600$/m);
+    expect(text.text()).toMatch(/^0 +bitservicesdockerqabsa01\.mw\.server\.lan +\S+:22 +deploy +rollout rollback bit-docker\/teapot --deadline 600 --confirm$/m);
+    expect(text.text()).toContain('  preflight on every host: the rollback\'s own first answer (--confirm: the host holds the lock, answers, and switches on "go RELEASE"); a rollout without --confirm: rollout preflight bit-docker/teapot --releases\n');
     const rm = sink();
     expect(await main(['plan', 'remove', '--env', 'qa', '--file', SEED], { stdout: rm.stream, logger: new MemoryLogger(), env: {} })).toBe(0);
     expect(rm.text()).toMatch(/ +rollout remove bit-docker\/teapot$/m);

@@ -99,7 +99,9 @@ export function planText(p: Plan): string {
 function stepsText(p: FleetPlan, user: string, jumpHost: string | null): string[] {
   const a = around(p);
   const lines = [];
-  if (a.preflight.length) lines.push(`  preflight on every host: ${a.preflight.join('; ')}`);
+  if (p.steps.some((s) => s.command.includes('--confirm'))) {
+    lines.push(`  preflight on every host: the rollback's own first answer (--confirm: the host holds the lock, answers, and switches on "go RELEASE"); a rollout without --confirm: ${a.preflight.join('; ')}`);
+  } else if (a.preflight.length) lines.push(`  preflight on every host: ${a.preflight.join('; ')}`);
   if (a.undo) lines.push(`  a switched host goes back (on failure or interrupt) with: ${a.undo}`);
   lines.push('');
   const rows = [['BATCH', 'HOST', 'ADDRESS', 'USER', 'COMMAND']];
