@@ -378,8 +378,8 @@ function missedWhy() {
     const rb = median(P.rbIn);
     const parts = [
       ['node, the plan (Deliveryfile, hosts) and the first line', mk('rbIn', 'first line')],
-      ['SSH connect and `rollout preflight --releases`', mk('rbIn', 'preflight done') - mk('rbIn', 'first line')],
-      ['the host: rollout session, detached worker, its checks, to the first phase', mk('rbIn', 'healthy') - mk('rbIn', 'preflight done')],
+      ['SSH connect and the host\'s `rollout rollback --confirm` to its prepared answer (session, lock, state files)', mk('rbIn', 'preflight done') - mk('rbIn', 'first line')],
+      ['go to the first phase (the detached worker: a second bash, its checks, a `docker ps`)', mk('rbIn', 'healthy') - mk('rbIn', 'preflight done')],
       ['the router switch to the result', mk('rbIn', 'switched') - mk('rbIn', 'healthy')],
       ['the result to the exit', mk('rbIn', 'exit') - mk('rbIn', 'switched')],
     ];
@@ -389,8 +389,8 @@ function missedWhy() {
         `The client's own part before the host acts (node, plan, SSH) is ${secs(mk('rbIn', 'preflight done'))}, which alone is ${f2(mk('rbIn', 'preflight done') / dep)} × a deploy here: ` +
         `the nearer a deploy comes to the floor, the larger this fixed part is against it (with a real image's pull and start the ratio falls). On the host itself the switch takes ${sm(P.rbInHost)} (target 0.25 s), ` +
         `two bash processes reading rollout and a \`docker ps\`, the HAProxy calls and the state files. ` +
-        `What is left to take: the separate preflight round trip (one \`rollout\` process on the host and one SSH exec, about ${secs(mk('rbIn', 'preflight done') - mk('rbIn', 'first line'))} with the connect) ` +
-        `could ride on the rollback's own channel as a prepare/confirm exchange, keeping the fleet's all-or-nothing check; not done yet.`,
+        `The preflight already rides on the rollback's own command (\`--confirm\`): one SSH command per host. What is left is node's own start, the SSH handshake and ` +
+        `the detached worker that the design asks for (a switch must survive a dropped SSH session).`,
     );
   }
   if (rRbAfter > 0.6) {
