@@ -57,6 +57,12 @@ function setConfig(file, key, value) {
 }
 
 // ---------------------------------------------------------------- world 106
+/** The machine's CPU counters (/proc/stat): a share of steal means the hypervisor gave the cores to someone else. */
+const cpuTicks = () => {
+  const f = (existsSync('/proc/stat') ? readFileSync('/proc/stat', 'utf8') : '').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), idle: (f[3] ?? 0) + (f[4] ?? 0), steal: f[7] ?? 0 };
+};
+const CPU0 = cpuTicks();
 say(`world ${ID}, one host`);
 worlds.push(ID);
 const W = worldUp(ID);
@@ -367,6 +373,15 @@ function phaseTable() {
   });
   return [head, ...rowsOut].join('\n');
 }
+/** How busy the machine was during the run, from /proc/stat. */
+function cpuShare() {
+  const a = CPU0;
+  const b = cpuTicks();
+  const t = b.total - a.total;
+  if (!(t > 0)) return '';
+  const pct = (x) => `${((100 * x) / t).toFixed(0)} %`;
+  return `During the run the cores were busy ${pct(t - (b.idle - a.idle) - (b.steal - a.steal))} of the time and stolen by the hypervisor ${pct(b.steal - a.steal)} (\`/proc/stat\`).`;
+}
 /** For each missed row: why, from this run's per-phase figures. */
 function missedWhy() {
   const mk = (k, n) => median((TIMES[k] ?? []).map((r) => r[n]));
@@ -461,7 +476,8 @@ checks of the bundle (tar, manifest, the host policy's facts from
 detached worker's start (which retires the old-old color first when the
 deploy comes inside the rollback window). An instant rollback is two
 rollout processes (the session and the detached worker) and a few HAProxy
-runtime calls; the client adds node, SSH and the preflight. Load average
+runtime calls; the client adds node and SSH (its preflight is the
+rollback's own first answer, \`--confirm\`). ${cpuShare()} Load average
 while this ran: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores; every process start costs
 more on a busy machine, which is what the absolute targets (0.25 s,
 150 ms) measure.

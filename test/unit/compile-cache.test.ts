@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { cacheDirOf, commandOf } from '../../src/boot/compile-cache';
+import { bundleCode, cacheDirOf, commandOf } from '../../src/boot/compile-cache';
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -134,6 +134,23 @@ describe('the compile cache of the dist bundles', () => {
     expect(stateOf(r.stderr)).toBe('refused');
     expect(r.stdout).toMatch(/^delivery /);
     expect(stateOf((await cli(['--version'])).stderr)).toBe('hit');
+  });
+});
+
+describe('bundleCode: the code the build put in the block comment', () => {
+  it('gives back every */ and the line the code starts on', () => {
+    const info = { name: 'x', sha256: 'ab'.repeat(32) };
+    const code = 'const a = 2 */* c */ 3;\nthrow new Error("line 2")';
+    const file = `"use strict";\nloader();\n/*delivery-bundle ${info.sha256}\n${code.replaceAll('*/', '*\u0001/')}\n*/\n`;
+    expect(bundleCode(file, info)).toEqual({ code, lineOffset: 3 });
+    expect(() => bundleCode(file.replace('delivery-bundle', 'other'), info)).toThrow(/rebuild dist/);
+  });
+
+  it('in the real dist file, the code starts on the line after its marker (stack traces name the file\'s own lines)', async () => {
+    const text = await readFile(CLI, 'utf8');
+    const m = /\n\/\*delivery-bundle ([0-9a-f]{64})\n/.exec(text)!;
+    const { lineOffset } = bundleCode(text, { name: 'cli', sha256: m[1] });
+    expect(text.split('\n')[lineOffset - 1]).toBe(`/*delivery-bundle ${m[1]}`);
   });
 });
 
