@@ -9,7 +9,6 @@ Object.defineProperty(exports, "__esModule", { value: true });
 exports.cacheDirOf = cacheDirOf;
 exports.privateEnough = privateEnough;
 exports.commandOf = commandOf;
-exports.cacheFileName = cacheFileName;
 exports.bundleCode = bundleCode;
 exports.runBundle = runBundle;
 const node_crypto_1 = require("node:crypto");
@@ -50,8 +49,8 @@ function commandOf(argv) {
     const w = argv[2] ?? '';
     return /^[a-z][a-z-]{0,30}$/.test(w) ? w : w === '' ? 'run' : 'other';
 }
-function cacheFileName(info, command, file) {
-    return `${info.name}.${command}-${info.sha256.slice(0, 16)}-${file.size}-${Math.floor(file.mtimeMs)}-${process.version}-${process.arch}.v8`;
+function cacheFileName(prefix, info, file) {
+    return `${prefix}${info.sha256.slice(0, 16)}-${file.size}-${Math.floor(file.mtimeMs)}-${process.version}-${process.arch}.v8`;
 }
 const DIGEST = 32;
 const digest = (data) => (0, node_crypto_1.createHash)('sha256').update(data).digest();
@@ -118,25 +117,30 @@ function bundleCode(text, info) {
     return { code: text.slice(at + head.length, end).replaceAll('*\u0001/', '*/'), lineOffset: lineOffset + 1 };
 }
 function runBundle(info, mod, req, filename) {
-    const { code, lineOffset } = bundleCode((0, node_fs_1.readFileSync)(filename, 'utf8'), info);
+    const fd = (0, node_fs_1.openSync)(filename, 'r');
+    let text;
+    let stat;
+    try {
+        stat = (0, node_fs_1.fstatSync)(fd);
+        text = (0, node_fs_1.readFileSync)(fd, 'utf8');
+    }
+    finally {
+        (0, node_fs_1.closeSync)(fd);
+    }
+    const { code, lineOffset } = bundleCode(text, info);
     const where = cacheDirOf(process.env);
     let dir = null;
-    const command = commandOf(process.argv);
+    const prefix = `${info.name}.${commandOf(process.argv)}-`;
     let name = '';
     let cached;
     let damaged = false;
     if ('dir' in where) {
         dir = ensureDir(where.dir);
         if (dir) {
-            try {
-                name = cacheFileName(info, command, (0, node_fs_1.statSync)(filename));
-                const got = readPrivate(node_path_1.default.join(dir, name));
-                damaged = got === null;
-                cached = got ?? undefined;
-            }
-            catch {
-                dir = null;
-            }
+            name = cacheFileName(prefix, info, stat);
+            const got = readPrivate(node_path_1.default.join(dir, name));
+            damaged = got === null;
+            cached = got ?? undefined;
         }
     }
     const script = new node_vm_1.default.Script(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, { filename, lineOffset, cachedData: cached });
@@ -146,7 +150,7 @@ function runBundle(info, mod, req, filename) {
     }
     if (dir && (state === 'miss' || state === 'refused')) {
         const d = dir;
-        process.once('exit', () => writePrivate(d, name, script.createCachedData(), `${info.name}.${command}-`));
+        process.once('exit', () => writePrivate(d, name, script.createCachedData(), prefix));
     }
     const fn = script.runInThisContext();
     fn.call(mod.exports, mod.exports, req, mod, filename, node_path_1.default.dirname(filename));

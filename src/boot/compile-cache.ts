@@ -24,7 +24,7 @@
  * here imports from src/: it is the first code a bundle runs.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
 
@@ -78,9 +78,9 @@ export function commandOf(argv: readonly string[]): string {
   return /^[a-z][a-z-]{0,30}$/.test(w) ? w : w === '' ? 'run' : 'other';
 }
 
-/** The cache file's name: bundle, command, its sha256 and file stat, Node version, CPU. */
-export function cacheFileName(info: BundleInfo, command: string, file: { size: number; mtimeMs: number }): string {
-  return `${info.name}.${command}-${info.sha256.slice(0, 16)}-${file.size}-${Math.floor(file.mtimeMs)}-${process.version}-${process.arch}.v8`;
+/** The cache file's name: `prefix` (bundle and command), the bundle's sha256 and file stat, Node version, CPU. */
+function cacheFileName(prefix: string, info: BundleInfo, file: { size: number; mtimeMs: number }): string {
+  return `${prefix}${info.sha256.slice(0, 16)}-${file.size}-${Math.floor(file.mtimeMs)}-${process.version}-${process.arch}.v8`;
 }
 
 /** A cache file: the sha256 of the data, then the data (V8 itself does not check it: damaged data would crash). */
@@ -158,24 +158,29 @@ export function bundleCode(text: string, info: BundleInfo): { code: string; line
  * prints it).
  */
 export function runBundle(info: BundleInfo, mod: NodeModule, req: NodeJS.Require, filename: string): CacheState {
-  const { code, lineOffset } = bundleCode(readFileSync(filename, 'utf8'), info);
+  const fd = openSync(filename, 'r');
+  let text: string;
+  let stat: { size: number; mtimeMs: number };
+  try {
+    stat = fstatSync(fd);
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+  const { code, lineOffset } = bundleCode(text, info);
   const where = cacheDirOf(process.env);
   let dir: string | null = null;
-  const command = commandOf(process.argv);
+  const prefix = `${info.name}.${commandOf(process.argv)}-`;
   let name = '';
   let cached: Buffer | undefined;
   let damaged = false;
   if ('dir' in where) {
     dir = ensureDir(where.dir);
     if (dir) {
-      try {
-        name = cacheFileName(info, command, statSync(filename));
-        const got = readPrivate(path.join(dir, name));
-        damaged = got === null;
-        cached = got ?? undefined;
-      } catch {
-        dir = null;
-      }
+      name = cacheFileName(prefix, info, stat);
+      const got = readPrivate(path.join(dir, name));
+      damaged = got === null;
+      cached = got ?? undefined;
     }
   }
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, { filename, lineOffset, cachedData: cached });
@@ -186,7 +191,7 @@ export function runBundle(info: BundleInfo, mod: NodeModule, req: NodeJS.Require
   if (dir && (state === 'miss' || state === 'refused')) {
     // At exit, so the data holds the functions this run compiled too.
     const d = dir;
-    process.once('exit', () => writePrivate(d, name, script.createCachedData(), `${info.name}.${command}-`));
+    process.once('exit', () => writePrivate(d, name, script.createCachedData(), prefix));
   }
   const fn = script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: NodeModule, f: string, d: string) => void;
   fn.call(mod.exports, mod.exports, req, mod, filename, path.dirname(filename));

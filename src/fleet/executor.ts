@@ -329,18 +329,14 @@ export class FleetRun {
    * with a result instead (locked, no releases) is that result.
    */
   private async prepare(s: HostState): Promise<{ prepared: PreparedEvent } | { refused: RunResult } | null> {
+    // a promise settles once: only the first word reaches the host
     let send: (b: Buffer | null) => void = () => undefined;
     const stdin = new Promise<Buffer | null>((r) => (send = r));
-    let said = false;
     let onPrepared: (e: PreparedEvent) => void = () => undefined;
     const prepared = new Promise<PreparedEvent>((r) => (onPrepared = r));
     s.stop = new AbortController();
     const c: Confirm = {
-      say: (line) => {
-        if (said) return;
-        said = true;
-        send(line === null ? null : Buffer.from(`${line}\n`));
-      },
+      say: (line) => send(line === null ? null : Buffer.from(`${line}\n`)),
       run: this.run(s, s.command, this.timeout, {
         stdin,
         signal: s.stop.signal,
