@@ -3,7 +3,7 @@ import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_BUNDLE_BYTES, appPathProblem, buildBundle, type BundleFile } from '../core/bundle';
 import { checkCompose, extendsFilesNeeded, parsePinnedImages, type ComposeFile, type ComposeReference } from '../core/compose';
-import { environmentOf, parseDeliveryfile, type Deliveryfile } from '../core/deliveryfile';
+import { environmentOf, type Deliveryfile } from '../core/deliveryfile';
 import { ConfigurationError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { plan } from '../core/plan';
@@ -11,6 +11,7 @@ import { checkSecrets, createdTime, dockerConfigOf, manifestOf, parseSecrets, pr
 import type { HostSpec, OnFailure, Plan } from '../core/types';
 import { MAX_YAML_BYTES, YamlSource } from '../core/yaml-source';
 import { resolveHosts, type FetchOptions } from './cluster-source';
+import { loadDeliveryfile } from './deliveryfile-source';
 import { detectGit } from './git';
 
 /**
@@ -81,25 +82,7 @@ export interface LoadPlanOptions {
   onHosts?: (hosts: HostSpec[], ssh: { user: string; jumpHost: string | null }) => void;
 }
 
-/** Reads and validates a Deliveryfile (refused before reading when over MAX_YAML_BYTES). */
-export async function loadDeliveryfile(file: string): Promise<Deliveryfile> {
-  let text: string;
-  try {
-    const st = await stat(file);
-    if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
-    if (st.size > MAX_YAML_BYTES) {
-      throw new ConfigurationError(`${file}: the Deliveryfile is ${(st.size / 1024 / 1024).toFixed(1)} MiB, over the limit of ${MAX_YAML_BYTES / 1024 / 1024} MiB; refused before reading`);
-    }
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if (err instanceof ConfigurationError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigurationError(
-      code === 'ENOENT' ? `${file}: no such file; give the Deliveryfile with --file PATH (or DELIVERY_FILE)` : `${file}: cannot read the Deliveryfile (${code ?? err})`,
-    );
-  }
-  return parseDeliveryfile(text, file);
-}
+export { loadDeliveryfile };
 
 export { previewApplication, previewUrl };
 

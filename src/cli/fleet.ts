@@ -9,7 +9,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { utils } from 'ssh2';
-import { loadDeliveryfile, type LoadPlanOptions } from '../adapters/load-plan';
+import { loadDeliveryfile } from '../adapters/deliveryfile-source';
+import type { LoadPlanOptions } from '../adapters/load-plan';
 import { resolveHosts } from '../adapters/cluster-source';
 import { environmentOf, type Deliveryfile } from '../core/deliveryfile';
 import { ConfigurationError } from '../core/errors';

@@ -7,7 +7,7 @@ import type { HostSpec } from '../../core/types';
 import { readCliOptions } from '../args';
 import type { Command } from '../command';
 import { resolveHosts } from '../../adapters/cluster-source';
-import { loadDeliveryfile } from '../../adapters/load-plan';
+import { loadDeliveryfile } from '../../adapters/deliveryfile-source';
 
 const FORMATS: readonly LbFormat[] = ['apache', 'haproxy'];
 /** The environment previews run in, unless `preview.environment` says otherwise. */

@@ -1,6 +1,7 @@
 import { planRollback } from '../../core/plan';
 import type { RollbackPlan } from '../../core/types';
-import { FleetRun, switchTarget, type FleetReport } from '../../fleet/executor';
+import type { FleetReport } from '../../fleet/executor';
+import { Preconnector } from '../../fleet/preconnect';
 import { readCliOptions, type OptionValues } from '../args';
 import type { Command, RunContext } from '../command';
 import { SSH_OPTIONS, connectorFrom, fleetRequest, interruptSignal, loadFleet, printReport, withUser, type FleetContext, type FleetRequest } from '../fleet';
@@ -28,10 +29,14 @@ export function rollbackPlanOf({ df, env, hosts }: FleetContext, req: FleetReque
 export async function runRollback(ctx: RunContext, values: OptionValues): Promise<FleetReport> {
   const req = fleetRequest(ctx, values, { what: 'the environment of the Deliveryfile to roll back (qa, prod, …)' });
   const { df, env, hosts } = await loadFleet(ctx, req);
-  const connector = connectorFrom(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host });
+  const plan = rollbackPlanOf({ df, env, hosts }, req);
+  // The first hosts' SSH handshakes start now; the executor (and the event
+  // schemas it builds, ~20 ms here) loads while they run, not before them.
+  const connector = new Preconnector(connectorFrom(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host }));
+  connector.warm(withUser(hosts, req));
   const stop = interruptSignal();
   try {
-    const plan = rollbackPlanOf({ df, env, hosts }, req);
+    const { FleetRun, switchTarget } = await import(/* webpackMode: "eager" */ '../../fleet/executor.js');
     const run = new FleetRun({ connector, logger: ctx.logger, timeoutSeconds: plan.deadline, signal: stop.signal, hurry: stop.hurry });
     return await run.switch('rollback', switchTarget(plan), { requireRelease: true });
   } finally {
