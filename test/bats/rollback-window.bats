@@ -142,11 +142,14 @@ wait_idle() { flock -w 30 "$H1_STATE/g/app/lock" true; }
   [ "$c $r $s" = "green r3 stopped" ]
   [ "$(get 1 /app/)" = v1 ]
   lock_before=$(stat -c %Y.%i "$H1_STATE/g/app/releases/r3/images.lock")
+  files_before=$(stat -c %Y.%i "$H1_STATE/g/app/releases/r3/app/.env" "$H1_STATE/g/app/releases/r3/override-green.yml")
   under_load rollback-2 rollout_on 1 rollback g/app
   no_failures rollback-2
   # the kept containers hold their images: nothing pulled or looked up (images.lock not rewritten)
   [ "$(grep -c '"phase":"pulling"' "$BATS_TEST_TMPDIR/rollback-2.out")" = 0 ]
   [ "$(stat -c %Y.%i "$H1_STATE/g/app/releases/r3/images.lock")" = "$lock_before" ]
+  # and they were created with their env file and override: neither is written again
+  [ "$(stat -c %Y.%i "$H1_STATE/g/app/releases/r3/app/.env" "$H1_STATE/g/app/releases/r3/override-green.yml")" = "$files_before" ]
   [ "$(count rollback-2 v1)" -gt 0 ] && [ "$(count rollback-2 v2)" -gt 0 ]
   grep -q '"phase":"starting"' "$BATS_TEST_TMPDIR/rollback-2.out"
   [ "$(get 1 /app/)" = v2 ]
@@ -164,6 +167,23 @@ wait_idle() { flock -w 30 "$H1_STATE/g/app/lock" true; }
   [ "$(states green)" = exited ]
   [ "$(states blue)" = running ]
   [ "$(get 1 /app/)" = v1 ]
+}
+
+@test "kept containers that no longer start (their network removed): compose creates the color anew, no request fails" {
+  # after the last test: r5 on blue serves, green (r3) is stopped with its containers kept
+  read -r c r _ s <"$H1_STATE/g/app/standby"
+  [ "$c $s" = "green stopped" ]
+  kept=$(ids green -a)
+  [ -n "$kept" ]
+  net=$(docker inspect --format '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' $kept | head -n1)
+  docker network rm "$net" >/dev/null
+  if docker start $kept >/dev/null 2>&1; then echo "the kept containers still start" >&2; return 1; fi
+  under_load rollback-3 rollout_on 1 rollback g/app
+  no_failures rollback-3
+  grep -q "the kept containers of green did not start: creating them anew" "$BATS_TEST_TMPDIR/rollback-3.out"
+  [ "$(get 1 /app/)" = v2 ]
+  [ -n "$(ids green)" ] && [ "$(ids green)" != "$kept" ]
+  grep -q '^DELIVERY_COLOR=green$' "$H1_STATE/g/app/releases/$r/app/.env"
 }
 
 @test "a bad ROLLBACK_WINDOW in the host config is refused with the key and the pattern" {
