@@ -402,7 +402,7 @@ function missedWhy() {
         `It is ${parts.map(([w, t]) => `${w} ${secs(t)}`).join(', ')}. ` +
         `The client's own part before the host acts (node, plan, SSH) is ${secs(mk('rbIn', 'preflight done'))}, which alone is ${f2(mk('rbIn', 'preflight done') / dep)} × a deploy here: ` +
         `the nearer a deploy comes to the floor, the larger this fixed part is against it (with a real image's pull and start the ratio falls). On the host itself the switch takes ${sm(P.rbInHost)} (target 0.25 s), ` +
-        `two bash processes reading rollout and a \`docker ps\`, the HAProxy calls and the state files. ` +
+        `measured with \`runuser\` (its own start included): two bash processes reading rollout (the session and the detached worker), one \`docker ps\` (which the session starts beside the worker's start), two calls to HAProxy's runtime API and one \`mv\` of the state files. ` +
         `The preflight already rides on the rollback's own command (\`--confirm\`): one SSH command per host. What is left is node's own start, the SSH handshake and ` +
         `the detached worker that the design asks for (a switch must survive a dropped SSH session).`,
     );
@@ -474,8 +474,8 @@ checks of the bundle (tar, manifest, the host policy's facts from
 \`docker compose config\`, kept for unchanged compose files), and the
 detached worker's start (which retires the old-old color first when the
 deploy comes inside the rollback window). An instant rollback is two
-rollout processes (the session and the detached worker) and a few HAProxy
-runtime calls; the client adds node and SSH (its preflight is the
+rollout processes (the session and the detached worker), one \`docker ps\`
+and two HAProxy runtime calls; the client adds node and SSH (its preflight is the
 rollback's own first answer, \`--confirm\`). ${cpuShare()} Load average
 while this ran: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores; every process start costs
 more on a busy machine, which is what the absolute targets (0.25 s,
