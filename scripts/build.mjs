@@ -10,9 +10,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// A fresh clone has no node_modules: one line that says what to run, not a stack.
+for (const dep of ['@vercel/ncc', 'typescript']) {
+  try {
+    require.resolve(dep);
+  } catch {
+    console.error(`build: ${dep} is not installed in ${path.join(root, 'node_modules')}; run \`npm ci\` first (npm test and npm run demo do it themselves)`);
+    process.exit(1);
+  }
+}
 const ncc = require('@vercel/ncc');
 const ts = require('typescript');
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // name in dist/ -> source entry
 export const ENTRIES = {
