@@ -36,7 +36,6 @@ for a in "$@"; do
 done
 
 out=.tmp/bench-run
-fanout_ok=1
 if ((assemble)); then
   [[ -d "$out" ]] || { echo "bench: no $out to assemble from" >&2; exit 1; }
 else
@@ -52,16 +51,31 @@ node scripts/build.mjs --out "$out/dist" >&2
 cycles=10 hosts=1,20,100 full_hosts=1,20 runs=5 apps=60
 ((quick)) && cycles=3 hosts=1,5 full_hosts=1,5 runs=3 apps=12
 
-node scripts/bench/targets.mjs "$out/dist" "$out/targets.md" --runs "$runs" || echo "bench: targets.mjs failed; see its output" >&2
-node scripts/bench/scale.mjs "$out/dist" "$out/scale.json" --apps "$apps" || echo "bench: scale.mjs failed; see its output" >&2
+# part NAME TITLE CMD…: one part of the run, its output (stderr) kept in
+# $out/NAME.log; a part that fails gets a section in BENCHMARKS.md
+# ($out/NAME.md) saying so, with the last lines of that output
+part() {
+  local name=$1 title=$2 rc=0
+  shift 2
+  { "$@" 2>&1 >&3 | tee "$out/$name.log" >&2; } 3>&1 || rc=$?
+  ((rc == 0)) && return 0
+  echo "bench: scripts/bench/$name.mjs failed (exit $rc); its output is in $out/$name.log" >&2
+  {
+    printf '## %s\n\nscripts/bench/%s.mjs failed in this run (exit %s). The last lines of its output:\n\n```\n' "$title" "$name" "$rc"
+    tail -n 15 "$out/$name.log"
+    printf '```\n'
+  } >"$out/$name.md"
+  return 0
+}
+
+part targets 'Issue 13 targets' node scripts/bench/targets.mjs "$out/dist" "$out/targets.md" --runs "$runs"
+part scale 'The seed'"'"'s scale on one host' node scripts/bench/scale.mjs "$out/dist" "$out/scale.json" --apps "$apps"
 if ((only_targets)); then
   : >"$out/deploys.md"
   : >"$out/parse.md"
 else
-  node scripts/bench/deploys.mjs "$out/dist" "$out/deploys.md" --cycles "$cycles" || echo "## Zero downtime, rollback vs deploy, action overhead (issue 6)
-
-scripts/bench/deploys.mjs failed in this run; see its output." >"$out/deploys.md"
-  node scripts/bench/parse.mjs "$out/dist" "$out/parse.md" || : >"$out/parse.md"
+  part deploys 'Zero downtime, rollback vs deploy, action overhead (issue 6)' node scripts/bench/deploys.mjs "$out/dist" "$out/deploys.md" --cycles "$cycles"
+  part parse 'Parse time (hostile inputs)' node scripts/bench/parse.mjs "$out/dist" "$out/parse.md"
 fi
 if ((skip_fanout)); then
   if [[ -s .tmp/bench/fanout.md ]]; then
@@ -69,9 +83,9 @@ if ((skip_fanout)); then
     if [[ -s .tmp/bench/fanout.json ]]; then cp .tmp/bench/fanout.json "$out/fanout.json"; fi
   fi
 elif [[ -f scripts/bench/fanout.mjs ]]; then
-  node scripts/bench/fanout.mjs "$out/fanout.md" --hosts "$hosts" --full-hosts "$full_hosts" || fanout_ok=0
-  mkdir -p .tmp/bench
-  if ((fanout_ok)); then cp "$out/fanout.md" "$out/fanout.json" .tmp/bench/; fi
+  rm -f "$out/fanout.md"
+  part fanout 'Fan-out' node scripts/bench/fanout.mjs "$out/fanout.md" --hosts "$hosts" --full-hosts "$full_hosts"
+  if [[ -s "$out/fanout.json" ]]; then mkdir -p .tmp/bench && cp "$out/fanout.md" "$out/fanout.json" .tmp/bench/; fi
 fi
 fi
 
@@ -102,10 +116,6 @@ EOF
   if [[ -s "$out/scale.md" ]]; then cat "$out/scale.md"; echo; fi
   if [[ -s "$out/deploys.md" ]]; then cat "$out/deploys.md"; echo; fi
   if [[ -s "$out/parse.md" ]]; then cat "$out/parse.md"; echo; fi
-  if [[ -s "$out/fanout.md" ]]; then
-    cat "$out/fanout.md"
-  elif ((fanout_ok == 0)); then
-    echo "## Fan-out"; echo; echo "scripts/bench/fanout.mjs failed in this run; see its output."
-  fi
+  if [[ -s "$out/fanout.md" ]]; then cat "$out/fanout.md"; fi
 } >BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md" >&2
