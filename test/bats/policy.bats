@@ -60,6 +60,29 @@ refused_then_allowed() {
   refused_then_allowed '    userns_mode: host' '' "service web: userns_mode: host" ALLOW_HOST_USERNS=1
 }
 
+@test "another container's namespaces or volumes (container:NAME); the bundle's own services' (service:NAME) are fine" {
+  refused_then_allowed '    network_mode: "container:other"' '' "service web: network_mode: container:other (another container's network namespace)" ALLOW_OTHER_CONTAINERS=1
+  refused_then_allowed '    pid: "container:other"' '' "service web: pid: container:other (another container's pid namespace)" ALLOW_OTHER_CONTAINERS=1
+  refused_then_allowed '    ipc: "container:other"' '' "service web: ipc: container:other (another container's ipc namespace)" ALLOW_OTHER_CONTAINERS=1
+  refused_then_allowed '    volumes_from: ["container:other:ro"]' '' "service web: volumes_from: container:other:ro (another container's volumes)" ALLOW_OTHER_CONTAINERS=1
+  # the host modes keep their own lines: ALLOW_OTHER_CONTAINERS does not allow them
+  printf 'ALLOW_OTHER_CONTAINERS=1\n' >>"$H1_CONFIG"
+  bundle_with '    pid: host'
+  run --separate-stderr rollout_on 1 deploy g/app --dry-run <"$BATS_TEST_TMPDIR/p.tgz"
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"pid: host is not allowed"* ]]
+  cp "$WORLD_DIR/config.orig" "$H1_CONFIG"
+  # a second service of the bundle that joins web's namespaces and volumes
+  bundle_with "  side:
+    image: $TEST_IMAGE:v1
+    network_mode: service:web
+    pid: service:web
+    ipc: service:web
+    volumes_from: [web]"
+  run --separate-stderr rollout_on 1 deploy g/app --dry-run <"$BATS_TEST_TMPDIR/p.tgz"
+  [ "$status" -eq 0 ] || { echo "$stderr"; false; }
+}
+
 @test "cap_add beyond Docker's default set; the default set itself is fine" {
   refused_then_allowed '    cap_add: [SYS_ADMIN]' '' "service web: cap_add: SYS_ADMIN" ALLOW_CAP_ADD=SYS_ADMIN
   refused_then_allowed '    cap_add: [ALL]' '' "service web: cap_add: ALL" ALLOW_CAP_ADD=ALL
