@@ -247,9 +247,10 @@ for (let i = 1; i <= RUNS; i++) {
   idle();
   say(`  run ${i}: floor ${secs(P.floor.at(-1))}, docker-rollout ${secs(P.anchor.at(-1))}, deploy ${secs(P.deploy.at(-1))}, rollback in the window ${secs(P.rbIn.at(-1))} (host ${secs(P.rbInHost.at(-1))}, cold CLI ${secs(P.rbInCold.at(-1))})`);
 }
-// after the window: a 1 s window, wait until the timer stopped the old color
+// after the window: a 1 s window, wait until the timer stopped the old color;
+// as many pairs as the runs above (its median is a ratio of its own)
 setConfig(CONFIG, 'ROLLBACK_WINDOW', '1');
-for (let i = 1; i <= Math.max(3, Math.ceil(RUNS / 2)); i++) {
+for (let i = 1; i <= RUNS; i++) {
   P.deployB.push(await delivery('deploy', ['--images', `web=${IMG[i % 2]}`], 'deployB'));
   idle();
   for (let k = 0; k < 100 && !/ stopped$/.test(readFileSync(path.join(STATE, 'bench/web/standby'), 'utf8').trim()); k++) await sleep(100);
@@ -425,7 +426,8 @@ const md = `## Issue 13: deploys near the floor, instant rollback, scale (\`scri
 Test world ${ID}: one host (sshd + rollout + HAProxy), \`DRAIN_SECONDS=${DRAIN}\`, the
 world's test app (busybox httpd, Docker health check every 300 ms). ${RUNS} runs;
 each run measures, one right after the other: the floor, docker-rollout,
-a deploy, a rollback, the rollback back on the host. Deploys alternate
+a deploy, a rollback, the rollback back on the host; then ${RUNS} pairs of a deploy and
+a rollback after the window. Deploys alternate
 between two images already on the host (no pull: the floor does not pull
 either). Between two measured commands the bench waits (untimed) until
 rollout's work after the previous switch (the old color's drain and stop,
