@@ -234,3 +234,74 @@ wait_idle() { flock -w 30 "$H1_STATE/g/app/lock" true; }
   [[ "$stderr" == *"go r1, but --to $cur was given: nothing changed"* ]]
   [ "$(readlink "$H1_STATE/g/app/current")" = "releases/$prev" ]
 }
+
+# confirm_session: rollout rollback g/app --confirm in the background, its
+# stdin the fifo $BATS_TEST_TMPDIR/in held open on fd $W; waits for prepared
+confirm_session() {
+  rm -f "$BATS_TEST_TMPDIR/in"
+  mkfifo "$BATS_TEST_TMPDIR/in"
+  rollout_on 1 rollback g/app --deadline 60 --confirm <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/c.out" 2>"$BATS_TEST_TMPDIR/c.err" &
+  SPID=$!
+  exec {W}>"$BATS_TEST_TMPDIR/in"
+  for _ in $(seq 200); do grep -q '"event":"prepared"' "$BATS_TEST_TMPDIR/c.out" && break; sleep 0.05; done
+  grep -q '"event":"prepared"' "$BATS_TEST_TMPDIR/c.out"
+}
+# confirm_job: the job file the session's worker got (new since $runs_before);
+# confirm_workers: that worker, if it runs (the rollback window's timers of
+# earlier runs keep their own job files)
+confirm_job() { JOB=$(comm -13 <(echo "$runs_before") <(ls "$H1_STATE/g/app/runs") | grep '\.job$'); [ -n "$JOB" ]; }
+confirm_workers() { pgrep -f -- "__run $H1_STATE/g/app/runs/$JOB" || true; }
+
+@test "rollback --confirm starts its worker before the word: no word ends it and leaves nothing, and the client gone ends it too" {
+  app_idle 1 g/app
+  cur=$(readlink "$H1_STATE/g/app/current")
+  runs_before=$(ls "$H1_STATE/g/app/runs")
+  confirm_session
+  confirm_job
+  # the detached worker already runs, waiting for the word
+  [ -n "$(confirm_workers)" ]
+  [ "$(ls "$H1_STATE/g/app/runs")" != "$runs_before" ]
+  exec {W}>&-
+  rc=0
+  wait "$SPID" || rc=$?
+  [ "$rc" -eq 2 ]
+  grep -q 'rollback not confirmed by the client: nothing changed' "$BATS_TEST_TMPDIR/c.err"
+  # gone with the session, lock free, no run files left, nothing switched
+  [ -z "$(confirm_workers)" ]
+  flock -n "$H1_STATE/g/app/lock" true
+  [ "$(ls "$H1_STATE/g/app/runs")" = "$runs_before" ]
+  [ "$(readlink "$H1_STATE/g/app/current")" = "$cur" ]
+
+  # the client (the session) killed while the worker waits: the worker ends
+  confirm_session
+  confirm_job
+  [ -n "$(confirm_workers)" ]
+  pkill -9 -f -- "rollout rollback g/app --deadline 60 --confirm"
+  exec {W}>&-
+  for _ in $(seq 100); do [ -z "$(confirm_workers)" ] && break; sleep 0.05; done
+  [ -z "$(confirm_workers)" ]
+  flock -w 5 "$H1_STATE/g/app/lock" true
+  [ "$(ls "$H1_STATE/g/app/runs")" = "$runs_before" ]
+  [ "$(readlink "$H1_STATE/g/app/current")" = "$cur" ]
+}
+
+@test "rollback --confirm with the word over 2 s after the answer: the switch looks at the containers again" {
+  app_idle 1 g/app
+  read -r sb_color sb_rel _ sb_state <"$H1_STATE/g/app/standby"
+  [ "$sb_state" = running ]
+  was=$(get 1 /app/)
+  confirm_session
+  # the kept color stops after the listing the worker started with
+  docker stop -t 1 $(ids "$sb_color") >/dev/null
+  sleep 2.2
+  echo "go $sb_rel" >&"$W"
+  exec {W}>&-
+  wait "$SPID"
+  # a listing from before the stop would have switched the router to stopped
+  # containers; the fresh one starts them first
+  grep -q 'started the kept containers' "$BATS_TEST_TMPDIR/c.err"
+  ! grep -q 'router switch only' "$BATS_TEST_TMPDIR/c.err"
+  [ "$(tail -n1 "$BATS_TEST_TMPDIR/c.out" | jq -r '[.event, .ok, .release] | @tsv')" = "$(printf 'result\ttrue\t%s' "$sb_rel")" ]
+  [ "$(get 1 /app/)" != "$was" ]
+  [ "$(readlink "$H1_STATE/g/app/current")" = "releases/$sb_rel" ]
+}
