@@ -40,6 +40,14 @@ rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
 const { repo, images: IMG } = testImages(W);
 
+// The commit a runner names in GITHUB_SHA (this checkout's HEAD).
+const RUNNER_SHA = (() => {
+  try {
+    return sh('git', ['-C', ROOT, 'rev-parse', 'HEAD']).trim();
+  } catch {
+    return 'f'.repeat(40);
+  }
+})();
 const cluster = YAML.parse(readFileSync(W.CLUSTER_FILE, 'utf8'));
 const h1 = cluster.hosts[0];
 writeFileSync(path.join(DIR, 'fb.yml'), YAML.stringify({ http_port: cluster.http_port, hosts: [{ ...h1, port: 2223 }] }));
@@ -78,6 +86,12 @@ const actionEnv = (image) => ({
   'INPUT_REGISTRY-USERNAME': W.REGISTRY_USER,
   'INPUT_REGISTRY-PASSWORD': W.REGISTRY_PASSWORD,
   'INPUT_DRY-RUN': DRY ? 'true' : '',
+  // what the runner always sets (the action reads the commit from them,
+  // not from git)
+  GITHUB_ACTIONS: 'true',
+  GITHUB_SHA: RUNNER_SHA,
+  GITHUB_REF: 'refs/heads/main',
+  GITHUB_WORKSPACE: DIR,
   GITHUB_OUTPUT: path.join(DIR, 'github-output'),
   GITHUB_STEP_SUMMARY: path.join(DIR, 'github-summary'),
   RUNNER_TEMP: DIR,

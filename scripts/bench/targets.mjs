@@ -268,6 +268,14 @@ const ph = Object.entries(phasesOf());
 const deployPh = ph.filter(([f]) => /-deploy-/.test(f)).map(([, p]) => p).filter((p) => Number.isFinite(p.starting));
 const instantPh = ph.filter(([f]) => /-rollback-/.test(f)).map(([, p]) => p).filter((p) => !Number.isFinite(p.starting));
 
+// The commit a runner names in GITHUB_SHA (this checkout's HEAD).
+const RUNNER_SHA = (() => {
+  try {
+    return sh('git', ['-C', ROOT, 'rev-parse', 'HEAD']).trim();
+  } catch {
+    return 'f'.repeat(40);
+  }
+})();
 // ---------------------------------------------------------------- 4 startup
 say('startup: node -e 0 against the action and the CLI, first byte at the host');
 const fbFile = path.join(DIR, 'first-byte.log');
@@ -291,6 +299,12 @@ const actionEnv = (image, selfHosted = false) => ({
   INPUT_IMAGES: `web=${image}`,
   'INPUT_REGISTRY-USERNAME': W.REGISTRY_USER,
   'INPUT_REGISTRY-PASSWORD': W.REGISTRY_PASSWORD,
+  // what the runner always sets (the action reads the commit from them,
+  // not from git)
+  GITHUB_ACTIONS: 'true',
+  GITHUB_SHA: RUNNER_SHA,
+  GITHUB_REF: 'refs/heads/main',
+  GITHUB_WORKSPACE: DIR,
   GITHUB_OUTPUT: path.join(DIR, 'github-output'),
   GITHUB_STEP_SUMMARY: path.join(DIR, 'github-summary'),
   RUNNER_TEMP: DIR,

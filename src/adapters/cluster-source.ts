@@ -2,7 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import https from 'node:https';
 import path from 'node:path';
 import { mergeHosts, parseCluster } from '../core/cluster';
-import { environmentOf, type Deliveryfile } from '../core/deliveryfile';
+import type { Deliveryfile } from '../core/deliveryfile';
+import { clusterRefOf, type ClusterRef } from '../core/deliveryfile-peek';
 import { ConfigurationError, errorMessage } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { HostSpec } from '../core/types';
@@ -137,9 +138,13 @@ export interface ResolveOptions extends FetchOptions {
 
 /** The hosts of environment `env`, merged and de-duplicated in order. */
 export async function resolveHosts(df: Deliveryfile, env: string, opts: ResolveOptions = {}): Promise<HostSpec[]> {
-  const entries = environmentOf(df, env).cluster;
-  const baseDir = opts.baseDir ?? path.dirname(path.resolve(df.file));
-  const defaultPort = df.data.ssh.port;
+  return resolveCluster(clusterRefOf(df, env), opts);
+}
+
+/** The hosts of a cluster reference (the validated file's, or peekFleet's), merged and de-duplicated in order. */
+export async function resolveCluster(ref: ClusterRef, opts: ResolveOptions = {}): Promise<HostSpec[]> {
+  const { entries, env, defaultPort, source } = ref;
+  const baseDir = opts.baseDir ?? path.dirname(path.resolve(ref.file));
   const lists: HostSpec[][] = [];
   const sources: string[] = [];
   for (let i = 0; i < entries.length; i++) {
@@ -153,11 +158,11 @@ export async function resolveHosts(df: Deliveryfile, env: string, opts: ResolveO
         try {
           text = await fetchText(s, opts);
         } catch (err) {
-          throw df.source.error(at, errorMessage(err));
+          throw source.error(at, errorMessage(err));
         }
         lists.push(parseCluster(new YamlSource(displayUrl(s), text), { defaultPort }));
       } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
-        throw df.source.error(at, `only https:// cluster URLs are fetched (a host list decides where code runs), got ${JSON.stringify(s)}`);
+        throw source.error(at, `only https:// cluster URLs are fetched (a host list decides where code runs), got ${JSON.stringify(s)}`);
       } else {
         const file = path.resolve(baseDir, s);
         const shown = path.relative(process.cwd(), file) || file;
@@ -168,20 +173,20 @@ export async function resolveHosts(df: Deliveryfile, env: string, opts: ResolveO
           text = await readFile(file, 'utf8');
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          throw df.source.error(at, code === 'ENOENT' ? `file not found: ${s} (paths are relative to the Deliveryfile's folder)` : `cannot read ${s} (${code ?? errorMessage(err)})`);
+          throw source.error(at, code === 'ENOENT' ? `file not found: ${s} (paths are relative to the Deliveryfile's folder)` : `cannot read ${s} (${code ?? errorMessage(err)})`);
         }
         lists.push(parseCluster(new YamlSource(shown, text), { defaultPort }));
       }
     } else if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
-      sources.push(`${df.file} (inline)`);
-      lists.push(parseCluster(df.source, { path: [...at], value: entry, source: `${df.file} (inline)`, defaultPort }));
+      sources.push(`${ref.file} (inline)`);
+      lists.push(parseCluster(source, { path: [...at], value: entry, source: `${ref.file} (inline)`, defaultPort }));
     } else {
-      throw df.source.error(at, 'expected a cluster file path, an https:// URL, or inline {hosts: […]}');
+      throw source.error(at, 'expected a cluster file path, an https:// URL, or inline {hosts: […]}');
     }
   }
   const hosts = mergeHosts(lists);
   if (hosts.length === 0) {
-    throw df.source.error(['environments', env, 'cluster'], `the cluster resolves to no host (sources: ${sources.join(', ')}); add hosts to it`);
+    throw source.error(['environments', env, 'cluster'], `the cluster resolves to no host (sources: ${sources.join(', ')}); add hosts to it`);
   }
   return hosts;
 }

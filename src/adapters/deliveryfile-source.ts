@@ -2,14 +2,21 @@
  * Reading the Deliveryfile from disk, on its own: the commands that need no
  * bundle (rollback, status, releases, remove, lb-config) load this, not
  * load-plan.ts with the compose and bundle code behind it.
+ *
+ * The schema (core/deliveryfile, zod) is loaded when a file is validated,
+ * not with this module: `loadFleetSource` opens the first hosts'
+ * connections before it (issue 13, rows 3 and 4).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { parseDeliveryfile, type Deliveryfile } from '../core/deliveryfile';
+import type { Deliveryfile } from '../core/deliveryfile';
+import { peekFleet, sameFleet, type FileSsh } from '../core/deliveryfile-peek';
 import { ConfigurationError } from '../core/errors';
-import { MAX_YAML_BYTES } from '../core/yaml-source';
+import type { HostSpec } from '../core/types';
+import { MAX_YAML_BYTES, YamlSource } from '../core/yaml-source';
+import { resolveCluster, type ResolveOptions } from './cluster-source';
 
-/** Reads and validates a Deliveryfile (refused before reading when over MAX_YAML_BYTES). */
-export async function loadDeliveryfile(file: string): Promise<Deliveryfile> {
+/** Reads a Deliveryfile and parses its YAML (refused before reading when over MAX_YAML_BYTES). */
+export async function readDeliveryfile(file: string): Promise<YamlSource> {
   let text: string;
   try {
     const st = await stat(file);
@@ -25,5 +32,52 @@ export async function loadDeliveryfile(file: string): Promise<Deliveryfile> {
       code === 'ENOENT' ? `${file}: no such file; give the Deliveryfile with --file PATH (or DELIVERY_FILE)` : `${file}: cannot read the Deliveryfile (${code ?? err})`,
     );
   }
-  return parseDeliveryfile(text, file);
+  return new YamlSource(file, text);
+}
+
+/** Validates a parsed Deliveryfile with the schema (zod, loaded on first use). */
+export async function validateDeliveryfile(src: YamlSource): Promise<Deliveryfile> {
+  const { parseDeliveryfileSource } = await import(/* webpackMode: "eager" */ '../core/deliveryfile.js');
+  return parseDeliveryfileSource(src);
+}
+
+/** Reads and validates a Deliveryfile. */
+export async function loadDeliveryfile(file: string): Promise<Deliveryfile> {
+  return validateDeliveryfile(await readDeliveryfile(file));
+}
+
+/**
+ * Reads a Deliveryfile for a fleet command on environment `env`. When the
+ * environment's hosts are known from the YAML alone (peekFleet: local
+ * cluster files or inline hosts), they are resolved first, `onHosts` gets
+ * them (to open their connections) and the sockets get one turn of the
+ * event loop to connect before the file is validated: zod's loading and
+ * checking then run while the hosts answer. The validated file decides:
+ * `early` is the peeked hosts' promise only when it names the same cluster
+ * and SSH settings (else null, and the caller resolves them from the file).
+ * A cluster problem is not reported here but where `early` is awaited, so
+ * the file's own errors come first, as before.
+ */
+export async function loadFleetSource(
+  file: string,
+  env: string,
+  resolve: () => ResolveOptions,
+  onHosts?: (hosts: HostSpec[], ssh: FileSsh) => void,
+): Promise<{ df: Deliveryfile; early: Promise<HostSpec[]> | null }> {
+  const src = await readDeliveryfile(file);
+  const peek = peekFleet(src, env);
+  let early: Promise<HostSpec[]> | null = null;
+  if (peek) {
+    // the options' own errors (a bad DELIVERY_CLUSTER_TIMEOUT) come after the file's
+    early = Promise.resolve().then(() => resolveCluster(peek.cluster, resolve()));
+    early.catch(() => undefined);
+    const hosts = await early.catch(() => null);
+    if (hosts && onHosts) {
+      onHosts(hosts, peek.ssh);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  const df = await validateDeliveryfile(src);
+  if (peek && !sameFleet(peek, df, env)) early = null;
+  return { df, early };
 }

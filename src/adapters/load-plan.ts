@@ -3,7 +3,8 @@ import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_BUNDLE_BYTES, appPathProblem, buildBundle, type BundleFile } from '../core/bundle';
 import { checkCompose, extendsFilesNeeded, parsePinnedImages, type ComposeFile, type ComposeReference } from '../core/compose';
-import { environmentOf, type Deliveryfile } from '../core/deliveryfile';
+import type { Deliveryfile } from '../core/deliveryfile';
+import { environmentOf, fileSshOf, type FileSsh } from '../core/deliveryfile-peek';
 import { ConfigurationError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { plan } from '../core/plan';
@@ -11,7 +12,7 @@ import { checkSecrets, createdTime, dockerConfigOf, manifestOf, parseSecrets, pr
 import type { HostSpec, OnFailure, Plan } from '../core/types';
 import { MAX_YAML_BYTES, YamlSource } from '../core/yaml-source';
 import { resolveHosts, type FetchOptions } from './cluster-source';
-import { loadDeliveryfile } from './deliveryfile-source';
+import { loadDeliveryfile, loadFleetSource } from './deliveryfile-source';
 import { detectGit } from './git';
 
 /**
@@ -250,24 +251,24 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
   const penv = o.processEnv ?? process.env;
   for (const s of [o.clusterToken, o.registryPassword]) if (s) logger.secret(s);
   const baseDir = path.dirname(path.resolve(o.file));
-  // git runs beside the reading and checking below (two processes: ~20 ms when waited for in turn).
-  const gitDetected = o.gitSha === undefined ? detectGit(baseDir, penv) : null;
-  const df = await loadDeliveryfile(o.file);
+  // Hosts from cluster files only: resolved before the Deliveryfile's
+  // validation (onHosts opens their connections while zod checks it) and
+  // awaited where the plan needs them, so errors keep their order. A cluster
+  // URL is fetched where it was, after the checks: a bad compose file must
+  // not wait for a fetch and its retries.
+  const resolveOpts = () => ({ ...fetchOptionsFromEnv(penv), ...o.fetch, token: o.clusterToken, logger, baseDir });
+  const withOverrides = (s: FileSsh) => ({ user: o.sshUser ?? s.user, jumpHost: o.jumpHost ?? s.jumpHost });
+  const { df, early } = await loadFleetSource(o.file, o.env, resolveOpts, (h, s) => o.onHosts?.(h, withOverrides(s)));
   const env = environmentOf(df, o.env);
+  // git runs beside the reading and checking below (two processes: ~20 ms
+  // when waited for in turn), started after the hosts' connections
+  const gitDetected = o.gitSha === undefined ? detectGit(baseDir, penv) : null;
   const root = await realpath(baseDir);
   const application = o.preview ? previewApplication(df.data.application, o.preview.number) : df.data.application;
   const route = routeOf(df, o.preview);
   const maxBytes = o.maxBundleBytes ?? MAX_BUNDLE_BYTES;
-  const ssh = { user: o.sshUser ?? df.data.ssh.user, jumpHost: o.jumpHost ?? df.data.ssh.jump_host ?? null };
-  // Hosts from cluster files only: resolved beside the reading and checking
-  // below (awaited where the plan needs them, so errors keep their order).
-  // A cluster URL is fetched where it was, after the checks: a bad compose
-  // file must not wait for a fetch and its retries.
-  const resolveNow = () => resolveHosts(df, o.env, { ...fetchOptionsFromEnv(penv), ...o.fetch, token: o.clusterToken, logger, baseDir });
-  const local = env.cluster.every((c) => typeof c !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(c.trim()));
-  const early = local ? resolveNow() : null;
-  // its rejection is the plan's, where it is awaited below
-  early?.then((h) => o.onHosts?.(h, ssh)).catch(() => undefined);
+  const ssh = withOverrides(fileSshOf(df));
+  const resolveNow = () => resolveHosts(df, o.env, resolveOpts());
 
   // Secrets: only the names the environment lists.
   const secretValues = parseSecrets(o.secrets);

@@ -9,16 +9,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { utils } from 'ssh2';
-import { loadDeliveryfile } from '../adapters/deliveryfile-source';
+import { loadFleetSource } from '../adapters/deliveryfile-source';
 import type { LoadPlanOptions } from '../adapters/load-plan';
 import { resolveHosts } from '../adapters/cluster-source';
-import { environmentOf, type Deliveryfile } from '../core/deliveryfile';
+import type { Deliveryfile } from '../core/deliveryfile';
+import { environmentOf, type FileSsh } from '../core/deliveryfile-peek';
 import { ConfigurationError } from '../core/errors';
 import type { OptionName } from '../core/options';
 import { releaseIdProblem } from '../core/release';
 import { ON_FAILURE, type HostSpec, type OnFailure } from '../core/types';
 import type { FleetReport } from '../fleet/executor';
 import { interruptSignals, type Interrupt } from '../fleet/interrupt';
+import { Preconnector } from '../fleet/preconnect';
 import { formatReport } from '../fleet/report';
 import { SshConnector, parseJumpHost } from '../ssh/connection';
 import { parseKnownHosts } from '../ssh/known-hosts';
@@ -178,12 +180,18 @@ export interface FleetContext {
   hosts: HostSpec[];
 }
 
-/** Reads the Deliveryfile (or takes the one already read) and resolves the environment's hosts (no bundle). */
-export async function loadFleet(ctx: RunContext, req: FleetRequest, df?: Deliveryfile): Promise<FleetContext> {
-  const d = df ?? (await loadDeliveryfile(req.file));
-  environmentOf(d, req.env);
-  const hosts = await resolveHosts(d, req.env, { baseDir: path.dirname(path.resolve(req.file)), token: req.clusterToken, logger: ctx.logger });
-  return { df: d, env: req.env, hosts };
+/**
+ * Reads the Deliveryfile (or takes the one already read) and resolves the
+ * environment's hosts (no bundle). `onHosts` gets the hosts of cluster files
+ * as soon as they are known, before the Deliveryfile is validated
+ * (loadFleetSource), with the file's SSH user and jump host.
+ */
+export async function loadFleet(ctx: RunContext, req: FleetRequest, df?: Deliveryfile, onHosts?: (hosts: HostSpec[], ssh: FileSsh) => void): Promise<FleetContext> {
+  const opts = () => ({ baseDir: path.dirname(path.resolve(req.file)), token: req.clusterToken, logger: ctx.logger });
+  const loaded = df ? { df, early: null } : await loadFleetSource(req.file, req.env, opts, onHosts);
+  environmentOf(loaded.df, req.env);
+  const hosts = await (loaded.early ?? resolveHosts(loaded.df, req.env, opts()));
+  return { df: loaded.df, env: req.env, hosts };
 }
 
 /** The kinds of private key ssh2 reads, and how to check one locally; said on every key error. */
@@ -261,6 +269,34 @@ export function connectorFrom(
     connectTimeoutMs: req.connectTimeoutSeconds !== undefined ? req.connectTimeoutSeconds * 1000 : undefined,
     logger: ctx.logger,
   });
+}
+
+/**
+ * The first hosts' connections, opened by `onHosts` as soon as the plan
+ * knows the hosts (before the Deliveryfile's validation, beside the
+ * bundle's build: src/fleet/preconnect.ts). `connector` is null when they
+ * could not be opened: anything wrong with the SSH options is reported
+ * where the connector is made from the validated file, as it always was.
+ */
+export function earlyConnections(ctx: RunContext, values: OptionValues, req: FleetRequest) {
+  let warm: Preconnector | null = null;
+  return {
+    onHosts(hosts: HostSpec[], ssh: { user: string; jumpHost: string | null }): void {
+      try {
+        warm = new Preconnector(connectorFrom(ctx, values, req, ssh));
+        warm.warm(withUser(hosts, req));
+      } catch {
+        warm = null;
+      }
+    },
+    get connector(): Preconnector | null {
+      return warm;
+    },
+    /** For a plan that failed: the warm connections closed. */
+    close(): void {
+      warm?.close();
+    },
+  };
 }
 
 /** Hosts named in the cluster override the user; the ssh-user option beats the Deliveryfile for the others. */

@@ -6,7 +6,7 @@
  * print them. To add a verb: a builder here, its exact-word test in
  * test/unit/commands.test.ts, and the host side in src/host/rollout.
  */
-import type { Verb } from './events';
+import type { Verb } from './wire';
 
 /** Options every switching verb (deploy, rollback) takes. */
 export interface RunOptions {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULTS, JUMP_HOST, SSH_USER } from './deliveryfile-peek';
 import { ConfigurationError } from './errors';
 import { applicationProblem, isSecretName } from './names';
 import { DEPLOY_MODES, ON_FAILURE, ROUTERS, type DeployMode, type OnFailure, type Router } from './types';
@@ -12,16 +13,9 @@ import { YamlSource, didYouMean, type FieldPath } from './yaml-source';
  * Every error is one line: `FILE:LINE:COL field.path: what was expected`.
  */
 
-export const DEFAULTS = {
-  mode: 'parallel' as DeployMode,
-  concurrency: 10,
-  batch: 1 as number | string,
-  canary: 1,
-  onFailure: 'rollback' as OnFailure,
-  sshUser: 'deploy',
-  sshPort: 22,
-  stripPrefix: false,
-};
+// The defaults, the SSH name patterns and the environment lookup are
+// ./deliveryfile-peek's (no zod), re-exported here.
+export { DEFAULTS, environmentOf } from './deliveryfile-peek';
 
 const RELATIVE_PATH = /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._/-]+$/;
 const ROUTE_PATH = /^\/[A-Za-z0-9._~/-]*$/;
@@ -29,8 +23,6 @@ const ROUTE_HOST = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(
 const REGISTRY = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$/;
 const REPOSITORY_WITH_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const ENV_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const SSH_USER = /^[a-z_][a-z0-9_.-]{0,31}$/;
-const JUMP_HOST = /^(?:[a-z_][a-z0-9_.-]{0,31}@)?(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 const SERVICE = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 
 const msg = (m: string) => ({ error: m });
@@ -286,7 +278,12 @@ export function validate(src: YamlSource): { data?: DeliveryfileData; errors: st
  * on the first line, then up to nine more, one a line.
  */
 export function parseDeliveryfile(text: string, file = 'Deliveryfile'): Deliveryfile {
-  const src = new YamlSource(file, text);
+  return parseDeliveryfileSource(new YamlSource(file, text));
+}
+
+/** The same, for the file's YAML already parsed (what peekFleet read). */
+export function parseDeliveryfileSource(src: YamlSource): Deliveryfile {
+  const file = src.file;
   if (src.data === null || src.data === undefined) throw new ConfigurationError(`${file}:1:1: the file is empty; expected at least "application:" and "environments:"`);
   if (typeof src.data !== 'object' || Array.isArray(src.data)) throw src.error([], `expected a map with "application:" and "environments:", got ${describe(src.data)}`);
   const { data, errors } = validate(src);
@@ -308,19 +305,6 @@ export function parseDeliveryfile(text: string, file = 'Deliveryfile'): Delivery
     onFailure: d['on-failure'] ?? DEFAULTS.onFailure,
     router: data.router ?? null,
   };
-}
-
-/** The environment `name`, or a ConfigurationError listing the ones there are. */
-export function environmentOf(df: Deliveryfile, name: string): EnvironmentData {
-  const env = Object.hasOwn(df.data.environments, name) ? df.data.environments[name] : undefined;
-  if (!env) {
-    const names = Object.keys(df.data.environments);
-    const hint = didYouMean(name, names);
-    throw new ConfigurationError(
-      `${df.source.where(['environments'])}: no environment ${JSON.stringify(name)}${hint ? `; did you mean "${hint}"?` : ''} (there are: ${names.join(', ')})`,
-    );
-  }
-  return env;
 }
 
 

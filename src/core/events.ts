@@ -7,42 +7,11 @@
  */
 import { z } from 'zod';
 import { ROUTERS } from './types';
+import { EXIT_CODES, PHASES, PROTOCOL_VERSION } from './wire';
 
-export const PROTOCOL_VERSION = 1;
-
-export const PHASES = [
-  'received',
-  'checked',
-  'pulling',
-  'pulled',
-  'starting',
-  'healthy',
-  'switching',
-  'draining',
-  'switched',
-  'pruning',
-  'rolling-back',
-  'rolled-back',
-  'removing',
-  'removed',
-] as const;
-export type Phase = (typeof PHASES)[number];
-
-export const VERBS = ['deploy', 'rollback', 'status', 'releases', 'list', 'remove', 'version', 'preflight'] as const;
-export type Verb = (typeof VERBS)[number];
-
-/** Exit codes of rollout (docs/protocol.md, "Exit codes"). */
-export const EXIT_CODES = {
-  ok: 0,
-  internal: 1,
-  refused: 2,
-  locked: 3,
-  pullFailed: 4,
-  healthFailed: 5,
-  routerFailed: 6,
-  deadline: 8,
-} as const;
-export type RolloutExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+// The protocol's words that need no schema live in ./wire (loaded without
+// zod, before the first connect); re-exported here for the schema's users.
+export { EXIT_CODES, PHASES, PROTOCOL_VERSION, VERBS, type Phase, type RolloutExitCode, type Verb } from './wire';
 
 const isoTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/, 'ISO 8601 UTC time');
 const appName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}\/[a-z0-9][a-z0-9-]{0,62}$/, 'group/app');

@@ -17,10 +17,10 @@
  */
 import { commandLine, rollbackWords, statusWords, versionWords, releasesWords, listWords, removeWords, preflightWords } from '../core/commands';
 import { ExitCode, errorMessage } from '../core/errors';
-import { EXIT_CODES, PROTOCOL_VERSION } from '../core/events';
+import { EXIT_CODES, PROTOCOL_VERSION } from '../core/wire';
 import type { Logger } from '../core/logger';
 import { DEFAULT_DEADLINE } from '../core/plan';
-import { TransportError, protocolProblem, type Connector, type HostConnection, type PreparedEvent, type ResultEvent, type RolloutEvent, type RunResult } from '../core/protocol';
+import { TransportError, eventReader, type Connector, type HostConnection, type PreparedEvent, type ResultEvent, type RolloutEvent, type RunResult } from '../core/protocol';
 import type { FleetPlan, HostSpec, OnFailure } from '../core/types';
 import { pool } from './pool';
 import { reuniteCommand, reuniteTarget, verdict, whereEach, type HostResult, type Reunite } from './verdict';
@@ -229,6 +229,7 @@ export class FleetRun {
     extra: { stdin?: Buffer | Promise<Buffer | null>; onEvent?: (e: RolloutEvent) => void; signal?: AbortSignal } = {},
   ): Promise<RunResult> {
     const c = await this.conn(s);
+    const { protocolProblem } = await eventReader();
     const ac = new AbortController();
     const timer = setTimeout(
       () =>

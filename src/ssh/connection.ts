@@ -10,8 +10,8 @@ import type { Logger } from '../core/logger';
 import type { HostSpec } from '../core/types';
 import {
   TransportError,
+  eventReader,
   lineSplitter,
-  parseEventLine,
   type Connector,
   type HostConnection,
   type ResultEvent,
@@ -196,6 +196,10 @@ export class SshConnector implements Connector {
       // add ~40 ms to each round trip (connect 210 ms → 50 ms on loopback).
       // On a jump host's channel this is a no-op (its own socket has it).
       client.setNoDelay(true);
+      // The event reader (zod) loads while the host answers: after this
+      // turn's I/O, in which the TCP connection opens and ssh2 sends its
+      // first bytes on loopback (elsewhere the round trip hides it).
+      setImmediate(() => void eventReader());
     });
   }
 
@@ -260,8 +264,9 @@ class SshHostConnection implements HostConnection {
     });
   }
 
-  run(words: readonly string[], o: RunOptions = {}): Promise<RunResult> {
+  async run(words: readonly string[], o: RunOptions = {}): Promise<RunResult> {
     const command = words.join(' ');
+    const { parseEventLine } = await eventReader();
     return new Promise<RunResult>((resolve, reject) => {
       if (this.closed) {
         reject(new TransportError('cut', `host ${this.label}: the connection is closed`));

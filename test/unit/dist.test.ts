@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { utils } from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -65,6 +67,52 @@ describe('dist/', () => {
       // undici's own built-ins: nothing else in an action uses them.
       expect(loaded.filter((m) => /^(node:)?(http2|worker_threads|diagnostics_channel|perf_hooks)$/.test(m))).toEqual([]);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Issue 13 rows 3 and 4: the first connection opens before zod loads (the
+  // Deliveryfile's schema and the event reader load while the host answers),
+  // and zod does load afterwards (the file is validated all the same).
+  it.each([
+    ['dist/deploy (the action)', 'deploy/index.js', [] as string[]],
+    ['dist/cli rollback', 'cli/index.js', ['rollback', '--env', 'prod']],
+  ])('%s opens its first connection before it loads zod', async (_what, bundle, args) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dist-zod-'));
+    const server = net.createServer((sock) => sock.destroy());
+    try {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = (server.address() as net.AddressInfo).port;
+      await writeFile(path.join(dir, 'Deliveryfile'), 'version: 1.0\napplication: g/app\nenvironments:\n  prod:\n    cluster: [prod.yml]\n    files: [compose.yml]\n');
+      await writeFile(path.join(dir, 'prod.yml'), `hosts:\n  - 127.0.0.1:${port}\n`);
+      await writeFile(path.join(dir, 'compose.yml'), 'services:\n  web:\n    image: registry.example.org/g/web:1\n');
+      const hook = path.join(dir, 'hook.cjs');
+      await writeFile(
+        hook,
+        "const net = require('node:net'); const c = net.Socket.prototype.connect; let first = null;\n" +
+          'net.Socket.prototype.connect = function (...a) { if (first === null) first = !!globalThis.__zod_globalConfig; return c.apply(this, a); };\n' +
+          "process.on('exit', () => process.stderr.write('\\nzod: ' + JSON.stringify({ atFirstConnect: first, atExit: !!globalThis.__zod_globalConfig }) + '\\n'));\n",
+      );
+      const { private: privateKey } = utils.generateKeyPairSync('ed25519');
+      const env = {
+        PATH: process.env.PATH,
+        HOME: dir,
+        DELIVERY_COMPILE_CACHE: '0',
+        GITHUB_SHA: 'f'.repeat(40),
+        INPUT_ENVIRONMENT: 'prod',
+        INPUT_DELIVERYFILE: path.join(dir, 'Deliveryfile'),
+        'INPUT_SSH-KEY': privateKey,
+        'INPUT_KNOWN-HOSTS': '',
+        DELIVERY_FILE: path.join(dir, 'Deliveryfile'),
+        DELIVERY_SSH_KEY: privateKey,
+      };
+      const r = await run(process.execPath, ['--require', hook, path.join(root, 'dist', bundle), ...args], { cwd: dir, env, timeout: 20_000 }).catch(
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+      expect(r.stdout + r.stderr).toMatch(/127\.0\.0\.1:\d+/);
+      expect(JSON.parse(/^zod: (.*)$/m.exec(r.stderr)?.[1] ?? 'null')).toEqual({ atFirstConnect: false, atExit: true });
+    } finally {
+      server.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -1,6 +1,7 @@
 /** Small pieces of the fleet: jump host syntax, event lines, the final table, run words. */
 import { describe, expect, it } from 'vitest';
-import { lineSplitter, parseEventLine, protocolProblem } from '../../src/core/protocol';
+import { lineSplitter } from '../../src/core/protocol';
+import { parseEventLine, protocolProblem } from '../../src/core/protocol-events';
 import type { FleetReport } from '../../src/fleet/executor';
 import { formatReport } from '../../src/fleet/report';
 import { parseJumpHost } from '../../src/ssh/connection';

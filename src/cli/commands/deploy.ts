@@ -1,32 +1,20 @@
 import { loadPlan } from '../../adapters/load-plan';
 import { FleetRun, type FleetReport } from '../../fleet/executor';
-import { Preconnector } from '../../fleet/preconnect';
 import { readCliOptions, type OptionValues } from '../args';
 import type { Command, RunContext } from '../command';
-import { SSH_OPTIONS, connectorFrom, fleetRequest, interruptSignal, planOptionsOf, printReport, withUser } from '../fleet';
+import { SSH_OPTIONS, connectorFrom, earlyConnections, fleetRequest, interruptSignal, planOptionsOf, printReport, withUser } from '../fleet';
 
 const OPTS = [...SSH_OPTIONS, 'release', 'images', 'secrets', 'registry-username', 'registry-password', 'on-failure', 'dry-run'] as const;
 
 /** Deploy: plan (Deliveryfile, hosts, bundle), then the fleet run. The CLI, the deploy action and Jenkins call this. */
 export async function runDeploy(ctx: RunContext, values: OptionValues): Promise<FleetReport> {
   const req = fleetRequest(ctx, values, { what: 'the environment of the Deliveryfile to deploy (qa, prod, …)' });
-  // The first hosts' SSH connections open as soon as the plan knows the
-  // hosts, beside the bundle's build (src/fleet/preconnect.ts). Anything
-  // wrong with the SSH options is reported below, where it always was.
-  let warm = null as Preconnector | null;
-  const onHosts = (hosts: Parameters<typeof withUser>[0], ssh: { user: string; jumpHost: string | null }) => {
-    try {
-      warm = new Preconnector(connectorFrom(ctx, values, req, ssh));
-      warm.warm(withUser(hosts, req));
-    } catch {
-      warm = null;
-    }
-  };
-  const plan = await loadPlan({ ...planOptionsOf(ctx, req), onHosts }).catch((e: unknown) => {
-    warm?.close();
+  const early = earlyConnections(ctx, values, req);
+  const plan = await loadPlan({ ...planOptionsOf(ctx, req), onHosts: early.onHosts }).catch((e: unknown) => {
+    early.close();
     throw e;
   });
-  const connector = warm ?? connectorFrom(ctx, values, req, { user: plan.ssh.user, jumpHost: plan.ssh.jumpHost });
+  const connector = early.connector ?? connectorFrom(ctx, values, req, { user: plan.ssh.user, jumpHost: plan.ssh.jumpHost });
   const stop = interruptSignal();
   try {
     ctx.logger.info(

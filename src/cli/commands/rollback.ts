@@ -4,7 +4,7 @@ import type { FleetReport } from '../../fleet/executor';
 import { Preconnector } from '../../fleet/preconnect';
 import { readCliOptions, type OptionValues } from '../args';
 import type { Command, RunContext } from '../command';
-import { SSH_OPTIONS, connectorFrom, fleetRequest, interruptSignal, loadFleet, printReport, withUser, type FleetContext, type FleetRequest } from '../fleet';
+import { SSH_OPTIONS, connectorFrom, earlyConnections, fleetRequest, interruptSignal, loadFleet, printReport, withUser, type FleetContext, type FleetRequest } from '../fleet';
 
 const OPTS = [...SSH_OPTIONS, 'to', 'on-failure'] as const;
 
@@ -28,12 +28,16 @@ export function rollbackPlanOf({ df, env, hosts }: FleetContext, req: FleetReque
 /** Rollback to the previous release, or to `to` (refused unless every host keeps it). The CLI, the rollback action and Jenkins call this. */
 export async function runRollback(ctx: RunContext, values: OptionValues): Promise<FleetReport> {
   const req = fleetRequest(ctx, values, { what: 'the environment of the Deliveryfile to roll back (qa, prod, …)' });
-  const { df, env, hosts } = await loadFleet(ctx, req);
+  // The first hosts' SSH handshakes start as soon as the cluster files name
+  // them; the executor and the event schemas load while they run.
+  const early = earlyConnections(ctx, values, req);
+  const { df, env, hosts } = await loadFleet(ctx, req, undefined, early.onHosts).catch((e: unknown) => {
+    early.close();
+    throw e;
+  });
   const plan = rollbackPlanOf({ df, env, hosts }, req);
-  // The first hosts' SSH handshakes start now; the executor (and the event
-  // schemas it builds, ~20 ms here) loads while they run, not before them.
-  const connector = new Preconnector(connectorFrom(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host }));
-  connector.warm(withUser(hosts, req));
+  const connector = early.connector ?? new Preconnector(connectorFrom(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host ?? null }));
+  if (!early.connector) connector.warm(withUser(hosts, req));
   const stop = interruptSignal();
   try {
     const { FleetRun, switchTarget } = await import(/* webpackMode: "eager" */ '../../fleet/executor.js');
