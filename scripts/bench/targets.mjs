@@ -408,7 +408,7 @@ function missedWhy() {
     const parts = [
       ['node, the plan (Deliveryfile, hosts) and the first line', mk('rbIn', 'first line')],
       ['SSH connect and the host\'s `rollout rollback --confirm` to its prepared answer (session, lock, state files)', mk('rbIn', 'preflight done') - mk('rbIn', 'first line')],
-      ['go to the first phase (the detached worker: a second bash, its checks, a `docker ps`)', mk('rbIn', 'healthy') - mk('rbIn', 'preflight done')],
+      ['go to the first phase (the detached worker, started before the prepared answer: the word through its pipe, then its checks of the `docker ps` it was handed)', mk('rbIn', 'healthy') - mk('rbIn', 'preflight done')],
       ['the router switch to the result', mk('rbIn', 'switched') - mk('rbIn', 'healthy')],
       ['the result to the exit', mk('rbIn', 'exit') - mk('rbIn', 'switched')],
     ];
@@ -432,7 +432,7 @@ function missedWhy() {
         `comes to ${f2(hRb / hDep)} (the two health waits) rather than 0.6; before the host starts them the client's part (node, plan, SSH, preflight) is ${secs(mk('rbAfter', 'preflight done'))} and the host's ${secs(mk('rbAfter', 'starting') - mk('rbAfter', 'preflight done'))}.`,
     );
   }
-  if (!rows[3].met) out.push(`- Row 4: the action's first byte comes ${Math.round(startupOver)} ms after a bare \`node -e 0\` (${Math.round(median(S.node))} ms): loading the bundle, reading the inputs, the Deliveryfile and the cluster file, then the TCP connect (the compose files and the bundle are read beside the SSH handshake). Single runs spread from ${Math.round(Math.min(...pairs(S.action, S.node, (a, n) => a - n)))} to ${Math.round(Math.max(...pairs(S.action, S.node, (a, n) => a - n)))} ms over \`node -e 0\` here: the row follows the machine's load; \`node scripts/bench/startup.mjs --world ID DIST…\` repeats it alone, bundles side by side.`);
+  if (!rows[3].met) out.push(`- Row 4: the action's first byte comes ${Math.round(startupOver)} ms after a bare \`node -e 0\` (${Math.round(median(S.node))} ms): loading the bundle (ssh2 among it), reading the inputs, the Deliveryfile's YAML and the cluster file, then the TCP connect (zod and the Deliveryfile's validation, the compose files and the bundle come beside the SSH handshake). Single runs spread from ${Math.round(Math.min(...pairs(S.action, S.node, (a, n) => a - n)))} to ${Math.round(Math.max(...pairs(S.action, S.node, (a, n) => a - n)))} ms over \`node -e 0\` here: the row follows the machine's load; \`node scripts/bench/startup.mjs --world ID DIST…\` repeats it alone, bundles side by side.`);
   return out.length ? `Why the missed targets miss (this run):\n\n${out.join('\n')}\n` : 'Every target of this file was met in this run.\n';
 }
 const md = `## Issue 13: deploys near the floor, instant rollback, scale (\`scripts/bench/targets.mjs\`)
@@ -490,9 +490,10 @@ checks of the bundle (tar, manifest, the host policy's facts from
 \`docker compose config\`, kept for unchanged compose files), and the
 detached worker's start (which retires the old-old color first when the
 deploy comes inside the rollback window). An instant rollback is two
-rollout processes (the session and the detached worker), one \`docker ps\`
-and two HAProxy runtime calls; the client adds node and SSH (its preflight is the
-rollback's own first answer, \`--confirm\`). ${cpuShare()} Load average
+rollout processes (the session and the detached worker, which with
+\`--confirm\` starts before the prepared answer and waits for the word), one
+\`docker ps\` and two HAProxy runtime calls; the client adds node and SSH (its
+preflight is the rollback's own first answer, \`--confirm\`). ${cpuShare()} Load average
 while this ran: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores; every process start costs
 more on a busy machine, which is what the absolute targets (0.25 s,
 150 ms) measure.
