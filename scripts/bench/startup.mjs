@@ -40,6 +40,11 @@ rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
 const { repo, images: IMG } = testImages(W);
 
+// \`node -e 0\` runs in the environment the measured commands get (PATH and
+// HOME only): a variable of the bench's own environment such as
+// NODE_EXTRA_CA_CERTS (set on this machine) costs every node start ~60 ms,
+// which would make the baseline slower than what it is compared with.
+const BARE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME };
 // The commit a runner names in GITHUB_SHA (this checkout's HEAD).
 const RUNNER_SHA = (() => {
   try {
@@ -127,7 +132,7 @@ say(`world ${ID}, ${RUNS} runs${DRY ? ' (dry-run)' : ''}: ${DISTS.join(', ')}`);
 const S = { node: [], ...Object.fromEntries(DISTS.map((d) => [d, { action: [], cli: [], help: [] }])) };
 for (let i = 0; i < RUNS; i++) {
   const t = Date.now();
-  spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore', env: BARE_ENV });
   S.node.push(Date.now() - t);
   for (const [k, d] of DISTS.entries()) {
     const img = IMG[(i + k) % 2];

@@ -268,6 +268,11 @@ const ph = Object.entries(phasesOf());
 const deployPh = ph.filter(([f]) => /-deploy-/.test(f)).map(([, p]) => p).filter((p) => Number.isFinite(p.starting));
 const instantPh = ph.filter(([f]) => /-rollback-/.test(f)).map(([, p]) => p).filter((p) => !Number.isFinite(p.starting));
 
+// \`node -e 0\` runs in the environment the measured commands get (PATH and
+// HOME only): a variable of the bench's own environment such as
+// NODE_EXTRA_CA_CERTS (set on this machine) costs every node start ~60 ms,
+// which would make the baseline slower than what it is compared with.
+const BARE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME };
 // The commit a runner names in GITHUB_SHA (this checkout's HEAD).
 const RUNNER_SHA = (() => {
   try {
@@ -322,7 +327,7 @@ function actionFirstByte(image, selfHosted) {
 }
 for (let i = 0; i < 7; i++) {
   let t = Date.now();
-  spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore', env: BARE_ENV });
   S.node.push(Date.now() - t);
   idle();
   S.action.push(actionFirstByte(IMG[i % 2], false));
@@ -334,7 +339,7 @@ for (let i = 0; i < 7; i++) {
   if (c.status !== 0) console.error(c.stderr.slice(-2000));
   S.cli.push(lastFirstByte() - t);
   t = Date.now();
-  spawnSync(process.execPath, [CLI, '--help'], { stdio: 'ignore', env: { ...process.env, DELIVERY_COMPILE_CACHE: CACHE } });
+  spawnSync(process.execPath, [CLI, '--help'], { stdio: 'ignore', env: { ...BARE_ENV, DELIVERY_COMPILE_CACHE: CACHE } });
   S.help.push(Date.now() - t);
 }
 fwd.kill();

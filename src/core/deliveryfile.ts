@@ -238,7 +238,7 @@ function ownRecord<T extends z.ZodType>(raw: unknown, schema: T, at: FieldPath, 
       errors.push(`${src.where([...at, k], true)}: invalid name ${JSON.stringify(k)}: expected ${key.source}`);
       continue;
     }
-    const r = schema.safeParse(v, { reportInput: true });
+    const r = schema.safeParse(v, { reportInput: true, jitless: true });
     if (r.success) out[k] = r.data;
     else {
       for (const issue of r.error.issues) {
@@ -255,7 +255,8 @@ export function validate(src: YamlSource): { data?: DeliveryfileData; errors: st
   // Top-level `x-…` keys are free, for YAML anchors (as in compose files).
   const raw = (src.data ?? {}) as Record<string, unknown>;
   const data = typeof raw === 'object' && !Array.isArray(raw) ? Object.assign(Object.create(null), Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('x-')))) : raw;
-  const result = deliveryfileSchema.safeParse(data, { reportInput: true });
+  // parsed once per run: zod's compiled fast path (new Function per object) would not pay
+  const result = deliveryfileSchema.safeParse(data, { reportInput: true, jitless: true });
   if (result.success) {
     // zod builds records as plain objects, where a key `__proto__` is lost
     // and `constructor` is inherited: rebuild them without a prototype.

@@ -71,6 +71,12 @@ export const PhaseEvent = z.looseObject({ ...loosenShape(StrictPhase.shape), ...
 export const LogEvent = z.looseObject({ ...loosenShape(StrictLog.shape), ...withTime, event: z.literal('log') }) as unknown as z.ZodType<LogEventT>;
 export const PreparedEvent = z.looseObject({ ...loosenShape(StrictPrepared.shape), ...withTime, event: z.literal('prepared') }) as unknown as z.ZodType<PreparedEventT>;
 
+/**
+ * zod compiles a fast path for an object schema (new Function) on its first
+ * parse, ~1 ms each: more than a run's few events per host ever win back.
+ */
+const ONE_PASS = { jitless: true } as const;
+
 /** One stdout line → an event; a line that is not a known event becomes `unknown`. */
 export function parseEventLine(line: string): RolloutEvent {
   let json: unknown;
@@ -80,7 +86,7 @@ export function parseEventLine(line: string): RolloutEvent {
     return { event: 'unknown', line };
   }
   for (const schema of [ResultEvent, PhaseEvent, LogEvent, PreparedEvent] as z.ZodType<RolloutEvent>[]) {
-    const r = schema.safeParse(json);
+    const r = schema.safeParse(json, ONE_PASS);
     if (r.success) return r.data;
   }
   return { event: 'unknown', line };
@@ -90,7 +96,7 @@ export function parseEventLine(line: string): RolloutEvent {
 export function protocolProblem(e: RolloutEvent): string | null {
   if (e.event === 'unknown') return `not a protocol event: ${e.line.slice(0, 200)}`;
   const schema = e.event === 'phase' ? StrictPhase : e.event === 'log' ? StrictLog : e.event === 'prepared' ? StrictPrepared : StrictResult;
-  const r = schema.safeParse(e);
+  const r = schema.safeParse(e, ONE_PASS);
   if (r.success) return null;
   return r.error.issues
     .slice(0, 3)
