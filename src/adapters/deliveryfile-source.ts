@@ -41,6 +41,15 @@ export async function validateDeliveryfile(src: YamlSource): Promise<Deliveryfil
   return parseDeliveryfileSource(src);
 }
 
+/**
+ * Resolves after the event loop's next poll phase, the one in which a
+ * socket opened now connects on loopback and ssh2 writes its first bytes;
+ * one immediate alone would run before it, in this turn's check phase.
+ */
+export function afterNextPoll(): Promise<void> {
+  return new Promise((r) => setImmediate(() => setImmediate(r)));
+}
+
 /** Reads and validates a Deliveryfile. */
 export async function loadDeliveryfile(file: string): Promise<Deliveryfile> {
   return validateDeliveryfile(await readDeliveryfile(file));
@@ -50,8 +59,8 @@ export async function loadDeliveryfile(file: string): Promise<Deliveryfile> {
  * Reads a Deliveryfile for a fleet command on environment `env`. When the
  * environment's hosts are known from the YAML alone (peekFleet: local
  * cluster files or inline hosts), they are resolved first, `onHosts` gets
- * them (to open their connections) and the sockets get one turn of the
- * event loop to connect before the file is validated: zod's loading and
+ * them (to open their connections) and the sockets get the event loop's
+ * next poll to connect (afterNextPoll) before the file is validated: zod's loading and
  * checking then run while the hosts answer. The validated file decides:
  * `early` is the peeked hosts' promise only when it names the same cluster
  * and SSH settings (else null, and the caller resolves them from the file).
@@ -74,7 +83,7 @@ export async function loadFleetSource(
     const hosts = await early.catch(() => null);
     if (hosts && onHosts) {
       onHosts(hosts, peek.ssh);
-      await new Promise((r) => setImmediate(r));
+      await afterNextPoll();
     }
   }
   const df = await validateDeliveryfile(src);

@@ -196,10 +196,11 @@ export class SshConnector implements Connector {
       // add ~40 ms to each round trip (connect 210 ms → 50 ms on loopback).
       // On a jump host's channel this is a no-op (its own socket has it).
       client.setNoDelay(true);
-      // The event reader (zod) loads while the host answers: after this
-      // turn's I/O, in which the TCP connection opens and ssh2 sends its
-      // first bytes on loopback (elsewhere the round trip hides it).
-      setImmediate(() => void eventReader());
+      // The event reader (zod) loads while the host answers: after the
+      // loop's next poll, in which the TCP connection opens and ssh2 sends
+      // its first bytes on loopback (elsewhere the round trip hides it); a
+      // single immediate would run before that poll.
+      setImmediate(() => setImmediate(() => void eventReader()));
     });
   }
 

@@ -71,8 +71,9 @@ describe('dist/', () => {
     }
   });
 
-  // Issue 13 rows 3 and 4: the first connection opens before zod loads (the
-  // Deliveryfile's schema and the event reader load while the host answers),
+  // Issue 13 rows 3 and 4: the first connection opens, and its first bytes
+  // go out, before zod loads (the Deliveryfile's schema and the event reader
+  // load while the host answers),
   // and zod does load afterwards (the file is validated all the same).
   it.each([
     ['dist/deploy (the action)', 'deploy/index.js', [] as string[]],
@@ -89,9 +90,11 @@ describe('dist/', () => {
       const hook = path.join(dir, 'hook.cjs');
       await writeFile(
         hook,
-        "const net = require('node:net'); const c = net.Socket.prototype.connect; let first = null;\n" +
+        "const net = require('node:net'); const c = net.Socket.prototype.connect; const w = net.Socket.prototype.write; let first = null; let firstWrite = null;\n" +
           'net.Socket.prototype.connect = function (...a) { if (first === null) first = !!globalThis.__zod_globalConfig; return c.apply(this, a); };\n' +
-          "process.on('exit', () => process.stderr.write('\\nzod: ' + JSON.stringify({ atFirstConnect: first, atExit: !!globalThis.__zod_globalConfig }) + '\\n'));\n",
+          // the client's first bytes (ssh2's identification) go out before zod loads, too
+          'net.Socket.prototype.write = function (...a) { if (firstWrite === null) firstWrite = !!globalThis.__zod_globalConfig; return w.apply(this, a); };\n' +
+          "process.on('exit', () => process.stderr.write('\\nzod: ' + JSON.stringify({ atFirstConnect: first, atFirstWrite: firstWrite, atExit: !!globalThis.__zod_globalConfig }) + '\\n'));\n",
       );
       const { private: privateKey } = utils.generateKeyPairSync('ed25519');
       const env = {
@@ -110,7 +113,7 @@ describe('dist/', () => {
         (e: { code: number; stdout: string; stderr: string }) => e,
       );
       expect(r.stdout + r.stderr).toMatch(/127\.0\.0\.1:\d+/);
-      expect(JSON.parse(/^zod: (.*)$/m.exec(r.stderr)?.[1] ?? 'null')).toEqual({ atFirstConnect: false, atExit: true });
+      expect(JSON.parse(/^zod: (.*)$/m.exec(r.stderr)?.[1] ?? 'null')).toEqual({ atFirstConnect: false, atFirstWrite: false, atExit: true });
     } finally {
       server.close();
       await rm(dir, { recursive: true, force: true });
