@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { median, sh, testImages, worldUp } from './world.mjs';
+import { BARE_ENV, median, runnerSha, sh, testImages, worldUp } from './world.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -40,19 +40,7 @@ rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
 const { repo, images: IMG } = testImages(W);
 
-// \`node -e 0\` runs in the environment the measured commands get (PATH and
-// HOME only): a variable of the bench's own environment such as
-// NODE_EXTRA_CA_CERTS (set on this machine) costs every node start ~60 ms,
-// which would make the baseline slower than what it is compared with.
-const BARE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME };
-// The commit a runner names in GITHUB_SHA (this checkout's HEAD).
-const RUNNER_SHA = (() => {
-  try {
-    return sh('git', ['-C', ROOT, 'rev-parse', 'HEAD']).trim();
-  } catch {
-    return 'f'.repeat(40);
-  }
-})();
+const RUNNER_SHA = runnerSha();
 const cluster = YAML.parse(readFileSync(W.CLUSTER_FILE, 'utf8'));
 const h1 = cluster.hosts[0];
 writeFileSync(path.join(DIR, 'fb.yml'), YAML.stringify({ http_port: cluster.http_port, hosts: [{ ...h1, port: 2223 }] }));

@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { median, sh, testImages, worldUp } from './world.mjs';
+import { BARE_ENV, median, runnerSha, sh, testImages, worldUp } from './world.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -268,19 +268,7 @@ const ph = Object.entries(phasesOf());
 const deployPh = ph.filter(([f]) => /-deploy-/.test(f)).map(([, p]) => p).filter((p) => Number.isFinite(p.starting));
 const instantPh = ph.filter(([f]) => /-rollback-/.test(f)).map(([, p]) => p).filter((p) => !Number.isFinite(p.starting));
 
-// \`node -e 0\` runs in the environment the measured commands get (PATH and
-// HOME only): a variable of the bench's own environment such as
-// NODE_EXTRA_CA_CERTS (set on this machine) costs every node start ~60 ms,
-// which would make the baseline slower than what it is compared with.
-const BARE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME };
-// The commit a runner names in GITHUB_SHA (this checkout's HEAD).
-const RUNNER_SHA = (() => {
-  try {
-    return sh('git', ['-C', ROOT, 'rev-parse', 'HEAD']).trim();
-  } catch {
-    return 'f'.repeat(40);
-  }
-})();
+const RUNNER_SHA = runnerSha();
 // ---------------------------------------------------------------- 4 startup
 say('startup: node -e 0 against the action and the CLI, first byte at the host');
 const fbFile = path.join(DIR, 'first-byte.log');

@@ -35,3 +35,20 @@ export function testImages(W) {
   for (const tag of ['v1', 'v2']) sh('docker', ['pull', '-q', `${repo}:${tag}`], { env: { ...process.env, DOCKER_CONFIG: W.REGISTRY_DOCKER_CONFIG } });
   return { repo, images: [digestOf(`${repo}:v1`), digestOf(`${repo}:v2`)] };
 }
+
+/**
+ * The environment of a bare `node -e 0`: the one the measured commands get
+ * (PATH and HOME only). A variable of the bench's own environment such as
+ * NODE_EXTRA_CA_CERTS (set on this machine) costs every node start ~60 ms,
+ * which would make the baseline slower than what it is compared with.
+ */
+export const BARE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME };
+
+/** The commit a runner names in GITHUB_SHA: this checkout's HEAD. */
+export function runnerSha() {
+  try {
+    return sh('git', ['-C', ROOT, 'rev-parse', 'HEAD']).trim();
+  } catch {
+    return 'f'.repeat(40);
+  }
+}

@@ -79,7 +79,7 @@ export async function loadFleetSource(
   if (peek) {
     // the options' own errors (a bad DELIVERY_CLUSTER_TIMEOUT) come after the file's
     early = Promise.resolve().then(() => resolveCluster(peek.cluster, resolve()));
-    early.catch(() => undefined);
+    // handled here (no unhandled rejection); the caller awaits `early` for the error
     const hosts = await early.catch(() => null);
     if (hosts && onHosts) {
       onHosts(hosts, peek.ssh);

@@ -1,3 +1,4 @@
+import { fileSshOf } from '../../core/deliveryfile-peek';
 import { planRollback } from '../../core/plan';
 import type { RollbackPlan } from '../../core/types';
 import type { FleetReport } from '../../fleet/executor';
@@ -36,7 +37,7 @@ export async function runRollback(ctx: RunContext, values: OptionValues): Promis
     throw e;
   });
   const plan = rollbackPlanOf({ df, env, hosts }, req);
-  const connector = early.connector ?? new Preconnector(connectorFrom(ctx, values, req, { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host ?? null }));
+  const connector = early.connector ?? new Preconnector(connectorFrom(ctx, values, req, fileSshOf(df)));
   if (!early.connector) connector.warm(withUser(hosts, req));
   const stop = interruptSignal();
   try {
