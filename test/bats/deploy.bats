@@ -68,7 +68,11 @@ json_field() { printf '%s' "$1" | jq -r "$2"; }
   run app_containers 1 g/app
   [ "$output" = "w11h1-g_app_green green r2" ]
   run --separate-stderr rollout_on 1 releases g/app
-  [ "$(last_json | jq -c '[.releases[] | [.id, .current]]')" = '[["r2",true],["r1",false]]' ]
+  # shown when the check fails: the answer and what rollout said
+  rel=$(last_json | jq -c '[.releases[] | [.id, .current, .created]]')
+  echo "releases: $rel"
+  echo "$stderr"
+  [ "$(jq -c 'map(.[0:2])' <<<"$rel")" = '[["r2",true],["r1",false]]' ]
   printf '%s\n' "$output" >"$REPO/.tmp/rollout-events-releases.jsonl"
   # preflight: the same answers in one, without the containers
   run --separate-stderr rollout_on 1 preflight g/app --releases
