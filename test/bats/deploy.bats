@@ -87,10 +87,10 @@ json_field() { printf '%s' "$1" | jq -r "$2"; }
 @test "secrets are 0600 files mounted with compose secrets, never in the environment" {
   cid=$(app_ids 1 g/app)
   [ "$(docker exec "$cid" cat /run/secrets/db_password)" = hunter2 ]
-  ! docker inspect --format '{{json .Config.Env}}' "$cid" | grep -q hunter2
+  [[ "$(docker inspect --format '{{json .Config.Env}}' "$cid")" != *hunter2* ]]
   f=$(find "$H1_STATE/g/app/releases/r2/secrets" -name db_password)
   [ "$(stat -c '%a %U' "$f")" = "600 $DEPLOY_USER" ]
-  ! grep -rq hunter2 "$H1_STATE/g/app/runs"
+  refute grep -rq hunter2 "$H1_STATE/g/app/runs"
   # the env file reaches the service
   docker exec "$cid" env | grep -qx GREETING=hello
 }
@@ -196,7 +196,7 @@ json_field() { printf '%s' "$1" | jq -r "$2"; }
   app_idle 1 g/app # pruning runs after the result
   run ls "$H1_STATE/g/app/releases"
   [ "$(printf '%s\n' "$output" | tr '\n' ' ')" = "p1 p2 " ]
-  ! docker image inspect "$ref" >/dev/null 2>&1
+  refute docker image inspect "$ref" >/dev/null 2>&1
   # every image a kept release references is still on the host
   for r in p1 p2; do
     while IFS= read -r line; do docker image inspect "${line#*=}" >/dev/null; done <"$H1_STATE/g/app/releases/$r/images.lock"

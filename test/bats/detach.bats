@@ -48,7 +48,7 @@ one_version() {
   grep -q '"phase":"starting"' "$BATS_TEST_TMPDIR/ssh.out"
   kill -9 "$spid"
   wait "$spid" || true
-  ! grep -q '"event":"result"' "$BATS_TEST_TMPDIR/ssh.out"
+  refute grep -q '"event":"result"' "$BATS_TEST_TMPDIR/ssh.out"
   wait_unlocked
   one_version r2
   [ "$(get 1 /app/)" = v2 ]

@@ -205,3 +205,12 @@ app_ids() {
 
 # proc_alive PID: running and not a zombie (PID 1 here may not reap daemons)
 proc_alive() { [[ -r "/proc/$1/stat" && "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
+
+# refute CMD…: CMD must fail. A bare `! CMD` fails a bats test only on its
+# last line (set -e ignores a negated command), so checks use this instead.
+refute() {
+  if "$@"; then
+    printf 'expected to fail: %s\n' "$*" >&2
+    return 1
+  fi
+}

@@ -99,7 +99,7 @@ wait_idle() { flock -w 30 "$H1_STATE/g/app/lock" true; }
   no_failures rollback-1
   [ "$(count rollback-1 v1)" -gt 0 ] && [ "$(count rollback-1 v2)" -gt 0 ]
   grep -q 'still runs (rollback window): router switch only' "$BATS_TEST_TMPDIR/rollback-1.out"
-  ! grep -q '"phase":"starting"' "$BATS_TEST_TMPDIR/rollback-1.out"
+  refute grep -q '"phase":"starting"' "$BATS_TEST_TMPDIR/rollback-1.out"
   grep -q '"event":"result".*"ok":true.*"release":"r1"' "$BATS_TEST_TMPDIR/rollback-1.out"
   [ "$(get 1 /app/)" = v1 ]
   [ "$(ids blue)" = "$before" ]
@@ -300,7 +300,7 @@ confirm_workers() { pgrep -f -- "__run $H1_STATE/g/app/runs/$JOB" || true; }
   # a listing from before the stop would have switched the router to stopped
   # containers; the fresh one starts them first
   grep -q 'started the kept containers' "$BATS_TEST_TMPDIR/c.err"
-  ! grep -q 'router switch only' "$BATS_TEST_TMPDIR/c.err"
+  refute grep -q 'router switch only' "$BATS_TEST_TMPDIR/c.err"
   [ "$(tail -n1 "$BATS_TEST_TMPDIR/c.out" | jq -r '[.event, .ok, .release] | @tsv')" = "$(printf 'result\ttrue\t%s' "$sb_rel")" ]
   [ "$(get 1 /app/)" != "$was" ]
   [ "$(readlink "$H1_STATE/g/app/current")" = "releases/$sb_rel" ]
