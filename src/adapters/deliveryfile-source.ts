@@ -9,9 +9,9 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { Deliveryfile } from '../core/deliveryfile';
-import { peekFleet, sameFleet, type FileSsh } from '../core/deliveryfile-peek';
+import { peekFleet, sameFleet } from '../core/deliveryfile-peek';
 import { ConfigurationError } from '../core/errors';
-import type { HostSpec } from '../core/types';
+import type { HostSpec, SshSettings } from '../core/types';
 import { MAX_YAML_BYTES, YamlSource } from '../core/yaml-source';
 import { resolveCluster, type ResolveOptions } from './cluster-source';
 
@@ -71,7 +71,7 @@ export async function loadFleetSource(
   file: string,
   env: string,
   resolve: () => ResolveOptions,
-  onHosts?: (hosts: HostSpec[], ssh: FileSsh) => void,
+  onHosts?: (hosts: HostSpec[], ssh: SshSettings) => void,
 ): Promise<{ df: Deliveryfile; early: Promise<HostSpec[]> | null }> {
   const src = await readDeliveryfile(file);
   const peek = peekFleet(src, env);

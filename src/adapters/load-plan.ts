@@ -4,12 +4,12 @@ import path from 'node:path';
 import { MAX_BUNDLE_BYTES, appPathProblem, buildBundle, type BundleFile } from '../core/bundle';
 import { checkCompose, extendsFilesNeeded, parsePinnedImages, type ComposeFile, type ComposeReference } from '../core/compose';
 import type { Deliveryfile } from '../core/deliveryfile';
-import { environmentOf, fileSshOf, type FileSsh } from '../core/deliveryfile-peek';
+import { environmentOf, fileSshOf } from '../core/deliveryfile-peek';
 import { ConfigurationError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { plan } from '../core/plan';
 import { checkSecrets, createdTime, dockerConfigOf, manifestOf, parseSecrets, previewApplication, previewUrl, releaseOf, routeOf } from '../core/release-inputs';
-import type { HostSpec, OnFailure, Plan } from '../core/types';
+import type { HostSpec, OnFailure, Plan, SshSettings } from '../core/types';
 import { MAX_YAML_BYTES, YamlSource } from '../core/yaml-source';
 import { resolveHosts, type FetchOptions } from './cluster-source';
 import { loadDeliveryfile, loadFleetSource } from './deliveryfile-source';
@@ -257,7 +257,7 @@ export async function loadPlan(o: LoadPlanOptions): Promise<Plan> {
   // URL is fetched where it was, after the checks: a bad compose file must
   // not wait for a fetch and its retries.
   const resolveOpts = () => ({ ...fetchOptionsFromEnv(penv), ...o.fetch, token: o.clusterToken, logger, baseDir });
-  const withOverrides = (s: FileSsh) => ({ user: o.sshUser ?? s.user, jumpHost: o.jumpHost ?? s.jumpHost });
+  const withOverrides = (s: SshSettings) => ({ user: o.sshUser ?? s.user, jumpHost: o.jumpHost ?? s.jumpHost });
   const { df, early } = await loadFleetSource(o.file, o.env, resolveOpts, (h, s) => o.onHosts?.(h, withOverrides(s)));
   const env = environmentOf(df, o.env);
   // git runs beside the reading and checking below (two processes: ~20 ms

@@ -13,11 +13,11 @@ import { loadFleetSource } from '../adapters/deliveryfile-source';
 import type { LoadPlanOptions } from '../adapters/load-plan';
 import { resolveHosts } from '../adapters/cluster-source';
 import type { Deliveryfile } from '../core/deliveryfile';
-import { environmentOf, type FileSsh } from '../core/deliveryfile-peek';
+import { environmentOf } from '../core/deliveryfile-peek';
 import { ConfigurationError } from '../core/errors';
 import type { OptionName } from '../core/options';
 import { releaseIdProblem } from '../core/release';
-import { ON_FAILURE, type HostSpec, type OnFailure } from '../core/types';
+import { ON_FAILURE, type HostSpec, type OnFailure, type SshSettings } from '../core/types';
 import type { FleetReport } from '../fleet/executor';
 import { interruptSignals, type Interrupt } from '../fleet/interrupt';
 import { Preconnector } from '../fleet/preconnect';
@@ -186,7 +186,7 @@ export interface FleetContext {
  * as soon as they are known, before the Deliveryfile is validated
  * (loadFleetSource), with the file's SSH user and jump host.
  */
-export async function loadFleet(ctx: RunContext, req: FleetRequest, df?: Deliveryfile, onHosts?: (hosts: HostSpec[], ssh: FileSsh) => void): Promise<FleetContext> {
+export async function loadFleet(ctx: RunContext, req: FleetRequest, df?: Deliveryfile, onHosts?: (hosts: HostSpec[], ssh: SshSettings) => void): Promise<FleetContext> {
   const opts = () => ({ baseDir: path.dirname(path.resolve(req.file)), token: req.clusterToken, logger: ctx.logger });
   const loaded = df ? { df, early: null } : await loadFleetSource(req.file, req.env, opts, onHosts);
   environmentOf(loaded.df, req.env);
@@ -274,27 +274,31 @@ export function connectorFrom(
 /**
  * The first hosts' connections, opened by `onHosts` as soon as the plan
  * knows the hosts (before the Deliveryfile's validation, beside the
- * bundle's build: src/fleet/preconnect.ts). `connector` is null when they
- * could not be opened: anything wrong with the SSH options is reported
- * where the connector is made from the validated file, as it always was.
+ * bundle's build: src/fleet/preconnect.ts). `connectorFor(ssh)` hands them
+ * over only when they were opened with the SSH user and jump host the
+ * validated file gives (else it closes them): null when there are none to
+ * use, and anything wrong with the SSH options is reported where the
+ * connector is made from the validated file, as it always was.
  */
 export function earlyConnections(ctx: RunContext, values: OptionValues, req: FleetRequest) {
-  let warm: Preconnector | null = null;
+  let warm: { connector: Preconnector; ssh: SshSettings } | null = null;
   return {
-    onHosts(hosts: HostSpec[], ssh: { user: string; jumpHost: string | null }): void {
+    onHosts(hosts: HostSpec[], ssh: SshSettings): void {
       try {
-        warm = new Preconnector(connectorFrom(ctx, values, req, ssh));
-        warm.warm(withUser(hosts, req));
+        warm = { connector: new Preconnector(connectorFrom(ctx, values, req, ssh)), ssh };
+        warm.connector.warm(withUser(hosts, req));
       } catch {
         warm = null;
       }
     },
-    get connector(): Preconnector | null {
-      return warm;
+    connectorFor(ssh: SshSettings): Preconnector | null {
+      if (warm && (warm.ssh.user !== ssh.user || warm.ssh.jumpHost !== ssh.jumpHost)) this.close();
+      return warm?.connector ?? null;
     },
-    /** For a plan that failed: the warm connections closed. */
+    /** For a plan that failed, or settings that differ: the warm connections closed. */
     close(): void {
-      warm?.close();
+      warm?.connector.close();
+      warm = null;
     },
   };
 }

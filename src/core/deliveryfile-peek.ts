@@ -10,7 +10,7 @@
  * Pure: no I/O.
  */
 import { ConfigurationError } from './errors';
-import type { DeployMode, OnFailure } from './types';
+import type { DeployMode, OnFailure, SshSettings } from './types';
 import type { Deliveryfile, EnvironmentData } from './deliveryfile';
 import { didYouMean, type YamlSource } from './yaml-source';
 
@@ -53,18 +53,13 @@ export interface ClusterRef {
   defaultPort: number;
 }
 
-/** The SSH settings of the file that decide where a connection goes. */
-export interface FileSsh {
-  user: string;
-  jumpHost: string | null;
-}
-
 /** The validated file's cluster reference for `env` (throws when there is no such environment). */
 export function clusterRefOf(df: Deliveryfile, env: string): ClusterRef {
   return { file: df.file, source: df.source, env, entries: environmentOf(df, env).cluster, defaultPort: df.data.ssh.port };
 }
 
-export function fileSshOf(df: Deliveryfile): FileSsh {
+/** The SSH settings of the file that decide where a connection goes. */
+export function fileSshOf(df: Deliveryfile): SshSettings {
   return { user: df.data.ssh.user, jumpHost: df.data.ssh.jump_host ?? null };
 }
 
@@ -77,7 +72,7 @@ const isUrl = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s.trim());
  * cluster is local (files or inline hosts: a URL is fetched after the
  * checks, as always). Nothing here throws: the validation says what is wrong.
  */
-export function peekFleet(source: YamlSource, env: string): { cluster: ClusterRef; ssh: FileSsh } | null {
+export function peekFleet(source: YamlSource, env: string): { cluster: ClusterRef; ssh: SshSettings } | null {
   const data = source.data;
   if (!isMap(data) || !isMap(data.environments) || !Object.hasOwn(data.environments, env)) return null;
   const e = data.environments[env];
@@ -96,7 +91,7 @@ export function peekFleet(source: YamlSource, env: string): { cluster: ClusterRe
 }
 
 /** Whether the validated file names the same hosts and SSH settings as the peek did. */
-export function sameFleet(peek: { cluster: ClusterRef; ssh: FileSsh }, df: Deliveryfile, env: string): boolean {
+export function sameFleet(peek: { cluster: ClusterRef; ssh: SshSettings }, df: Deliveryfile, env: string): boolean {
   if (!Object.hasOwn(df.data.environments, env)) return false;
   const ref = clusterRefOf(df, env);
   const ssh = fileSshOf(df);

@@ -5,11 +5,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { utils } from 'ssh2';
 import { describe, expect, test } from 'vitest';
 import { loadFleetSource } from '../../src/adapters/deliveryfile-source';
+import { earlyConnections, fleetRequest } from '../../src/cli/fleet';
 import { parseDeliveryfileSource } from '../../src/core/deliveryfile';
 import { peekFleet, sameFleet } from '../../src/core/deliveryfile-peek';
 import { ConfigurationError } from '../../src/core/errors';
+import { MemoryLogger } from '../../src/core/logger';
 import type { HostSpec } from '../../src/core/types';
 import { YamlSource } from '../../src/core/yaml-source';
 
@@ -105,5 +108,28 @@ describe('loadFleetSource', () => {
     const { early } = await loadFleetSource(file, 'prod', () => ({ baseDir: dir }), (h) => seen.push(h.length));
     expect(seen).toEqual([]);
     await expect(early).rejects.toThrow(/file not found: missing\.yml/);
+  });
+});
+
+describe('earlyConnections', () => {
+  // A host on loopback nobody listens on: the warm connection fails, unused.
+  const host: HostSpec = { name: 'h1', host: '127.0.0.1', port: 9, hostKeys: [], httpPort: 80, source: 'test' };
+  const { private: key } = utils.generateKeyPairSync('ed25519');
+  const ctx = { env: { HOME: '/nonexistent' }, logger: new MemoryLogger() };
+  const values = { env: 'prod', 'ssh-key': key, 'known-hosts': '' };
+
+  test('hands the warm connections over for the SSH settings they were opened with', () => {
+    const early = earlyConnections(ctx, values, fleetRequest(ctx, values));
+    early.onHosts([host], { user: 'deploy', jumpHost: null });
+    const c = early.connectorFor({ user: 'deploy', jumpHost: null });
+    expect(c).not.toBeNull();
+    c?.close();
+  });
+
+  test('closes them, and hands nothing over, when the validated file names another user or jump host', () => {
+    const early = earlyConnections(ctx, values, fleetRequest(ctx, values));
+    early.onHosts([host], { user: 'deploy', jumpHost: null });
+    expect(early.connectorFor({ user: 'ops', jumpHost: null })).toBeNull();
+    expect(early.connectorFor({ user: 'deploy', jumpHost: null })).toBeNull();
   });
 });

@@ -14,7 +14,7 @@ export async function runDeploy(ctx: RunContext, values: OptionValues): Promise<
     early.close();
     throw e;
   });
-  const connector = early.connector ?? connectorFrom(ctx, values, req, { user: plan.ssh.user, jumpHost: plan.ssh.jumpHost });
+  const connector = early.connectorFor(plan.ssh) ?? connectorFrom(ctx, values, req, plan.ssh);
   const stop = interruptSignal();
   try {
     ctx.logger.info(

@@ -37,8 +37,12 @@ export async function runRollback(ctx: RunContext, values: OptionValues): Promis
     throw e;
   });
   const plan = rollbackPlanOf({ df, env, hosts }, req);
-  const connector = early.connector ?? new Preconnector(connectorFrom(ctx, values, req, fileSshOf(df)));
-  if (!early.connector) connector.warm(withUser(hosts, req));
+  const ssh = fileSshOf(df);
+  let connector = early.connectorFor(ssh);
+  if (!connector) {
+    connector = new Preconnector(connectorFrom(ctx, values, req, ssh));
+    connector.warm(withUser(hosts, req));
+  }
   const stop = interruptSignal();
   try {
     const { FleetRun, switchTarget } = await import(/* webpackMode: "eager" */ '../../fleet/executor.js');
